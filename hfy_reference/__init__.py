@@ -1,0 +1,54 @@
+"""hfy-reference: exact sparse maps, Fenchel-Young losses and Hopfield-Fenchel-Young networks.
+
+The reference implementation (float64, exact to a few ulps) of the Ω-regularized
+argmax maps -- softmax, sparsemax, α-entmax, α-normmax, SparseMAP k-subsets,
+constrained sparsemax --, their Fenchel-Young losses and Jacobians, and of the
+Hopfield-Fenchel-Young networks built on them.  See the README for the conventions
+(axis, ``-inf`` masks, dtypes, errors) and the references.
+
+Importing the package is cheap: the Numba kernels compile (or load from the on-disk
+cache) on first use.
+"""
+
+from .maps import (
+    argmax,
+    constrained_sparsemax,
+    entmax,
+    logsumexp,
+    normmax,
+    softmax,
+    sparsemap_ksubsets,
+    sparsemax,
+    threshold,
+)
+from .regularizers import (
+    REGULARIZERS,
+    KSubsets,
+    NormEntropy,
+    Regularizer,
+    Shannon,
+    Tsallis,
+    fy_loss,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "softmax",
+    "sparsemax",
+    "entmax",
+    "normmax",
+    "argmax",
+    "sparsemap_ksubsets",
+    "constrained_sparsemax",
+    "logsumexp",
+    "threshold",
+    "Regularizer",
+    "Shannon",
+    "Tsallis",
+    "NormEntropy",
+    "KSubsets",
+    "fy_loss",
+    "REGULARIZERS",
+    "__version__",
+]

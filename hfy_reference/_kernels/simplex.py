@@ -1,0 +1,1017 @@
+"""Numba kernels for the maps onto the simplex and the capped simplex.
+
+These are the jitted cores of the functions in :mod:`hfy_reference.maps`.  They trust
+their inputs: ``Z`` is a C-contiguous float64 array of shape ``(rows, N)`` with no NaN
+and no +inf, every row has at least one finite entry, ``rowmax`` holds the row maxima
+and every output array is preallocated by the caller.  Kernels that call each other
+live in this one file, so that Numba's on-disk cache is invalidated together.
+
+Exactness.  Scores are shifted by their row maximum with an error-free transformation,
+``z_i - max z = s_hi + s_lo`` exactly, and every quantity that decides a threshold
+(the shifted scores, the threshold ``tau``, the bases ``t_i - tau``) is carried as a
+double-double (an unevaluated sum of two float64 numbers, about 32 significant digits).
+The support is found by pivoting on breakpoints (expected linear time), ``tau`` on the
+found support by a closed form (``a = 1``, ``a = 2``) or a safeguarded Newton method,
+and is then refined by Newton steps in double-double until the step stops shrinking.
+Each output entry is then rounded once from its double-double value.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter for float64
+_C_MAX_DD = 1e290  # above this scale factor the split would overflow
+
+
+# --------------------------------------------------------------------------------------
+# error-free transformations and double-double helpers
+# --------------------------------------------------------------------------------------
+@njit(cache=True)
+def two_sum(a, b):
+    """``a + b = s + e`` exactly (Knuth)."""
+    s = a + b
+    bp = s - a
+    return s, (a - (s - bp)) + (b - bp)
+
+
+@njit(cache=True)
+def fast_two_sum(a, b):
+    """``a + b = s + e`` exactly, assuming ``|a| >= |b|`` or ``a == 0`` (Dekker)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+@njit(cache=True)
+def split(a):
+    """Veltkamp split of ``a`` into two halves of 26 bits (``|a| < 2**996``)."""
+    c = _SPLIT * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+@njit(cache=True)
+def two_prod(a, b):
+    """``a * b = p + e`` exactly (Dekker), for ``|a|, |b| < 2**996``."""
+    p = a * b
+    ah, al = split(a)
+    bh, bl = split(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+@njit(cache=True)
+def dd_add(ah, al, bh, bl):
+    """Double-double sum."""
+    s, e = two_sum(ah, bh)
+    e += al + bl
+    return fast_two_sum(s, e)
+
+
+@njit(cache=True)
+def dd_mul_d(ah, al, c):
+    """Double-double times float64 ``c`` (``c < 1e290``)."""
+    p, e = two_prod(ah, c)
+    e += al * c
+    return fast_two_sum(p, e)
+
+
+@njit(cache=True)
+def dd_div_int(ah, al, n):
+    """Double-double divided by a positive integer ``n``."""
+    fn = float(n)
+    q = ah / fn
+    p, e = two_prod(q, fn)
+    r = ((ah - p) - e + al) / fn
+    return fast_two_sum(q, r)
+
+
+@njit(cache=True)
+def dd_gt(ah, al, bh, bl):
+    """``(ah + al) > (bh + bl)``."""
+    return ah > bh or (ah == bh and al > bl)
+
+
+@njit(cache=True)
+def dd_base(th, tl, uh, ul):
+    """``(th + tl) - (uh + ul)`` as a double-double."""
+    s, e = two_sum(th, -uh)
+    e += tl - ul
+    return fast_two_sum(s, e)
+
+
+@njit(cache=True)
+def neumaier(s, c, x):
+    """One step of Neumaier's compensated summation: returns the new ``(s, c)``."""
+    t = s + x
+    if abs(s) >= abs(x):
+        c += (s - t) + x
+    else:
+        c += (x - t) + s
+    return t, c
+
+
+@njit(cache=True)
+def dd_pow(bh, bl, a, mode):
+    """``(bh + bl) ** a`` as an unnormalized pair, for ``bh > 0``.
+
+    ``mode``: 0 for ``a == 0``, 1 for ``a == 1``, 2 for ``a == 2``, 3 otherwise (libm
+    ``pow`` of the high part, first-order correction for the low part).
+    """
+    if mode == 1:
+        return bh, bl
+    if mode == 2:
+        p, e = two_prod(bh, bh)
+        return p, e + 2.0 * bh * bl
+    if mode == 0:
+        return 1.0, 0.0
+    p = bh**a
+    return p, p * a * (bl / bh)
+
+
+@njit(cache=True)
+def swap3(th, tl, zc, i, j):
+    """Swap entries ``i`` and ``j`` of the three parallel candidate arrays."""
+    th[i], th[j] = th[j], th[i]
+    tl[i], tl[j] = tl[j], tl[i]
+    zc[i], zc[j] = zc[j], zc[i]
+
+
+@njit(cache=True)
+def exp_mode(a):
+    if a == 0.0:
+        return 0
+    if a == 1.0:
+        return 1
+    if a == 2.0:
+        return 2
+    return 3
+
+
+@njit(cache=True)
+def shifted(x, m, c, ch_ok):
+    """``c * (x - m)`` as a double-double (``x - m`` is exact as a pair).
+
+    Returns ``(-inf, 0)`` when ``x - m`` overflows (then the entry is far outside any
+    support).  ``ch_ok`` is False when ``c`` is too large for an exact product.
+    """
+    sh, sl = two_sum(x, -m)
+    if sh == -np.inf:
+        return -np.inf, 0.0
+    if c == 1.0:
+        return sh, sl
+    if not ch_ok:
+        return c * sh, c * sl
+    if c * sh < -2.0:  # clearly outside, and keeps the split from overflowing
+        return c * sh, 0.0
+    return dd_mul_d(sh, sl, c)
+
+
+# --------------------------------------------------------------------------------------
+# the power-threshold engine:  sum_i [t_i - tau]_+^a = 1
+# --------------------------------------------------------------------------------------
+@njit(cache=True)
+def _eval_power(th, tl, n, uh, ul, a, mode):
+    """``G = sum [t_i - tau]_+^a`` (double-double) and ``D = -dG/dtau`` over ``n`` entries."""
+    s = 0.0
+    cc = 0.0
+    d = 0.0
+    for i in range(n):
+        bh, bl = dd_base(th[i], tl[i], uh, ul)
+        if bh <= 0.0:
+            continue
+        ph, pl = dd_pow(bh, bl, a, mode)
+        s, cc = neumaier(s, cc, ph)
+        cc += pl
+        if mode == 1:
+            d += 1.0
+        else:
+            d += ph / bh
+    gh, gl = fast_two_sum(s, cc) if abs(s) >= abs(cc) else two_sum(s, cc)
+    return gh, gl, a * d
+
+
+@njit(cache=True)
+def _reclassify_power(th, tl, zc, nin, nu, lo_h, lo_l, hi_h, hi_l, s1, s2):
+    """Move entries of the undetermined block ``[nin, nin + nu)`` that the bracket
+    ``[lo, hi]`` decides: ``t >= hi`` to the in-set, ``t <= lo`` out of the arrays."""
+    j = nin
+    end = nin + nu
+    while j < end:
+        if not dd_gt(hi_h, hi_l, th[j], tl[j]):  # t >= hi: in
+            swap3(th, tl, zc, nin, j)
+            s1 += th[nin]
+            s2 += th[nin] * th[nin]
+            nin += 1
+            j += 1
+        elif not dd_gt(th[j], tl[j], lo_h, lo_l):  # t <= lo: out
+            end -= 1
+            swap3(th, tl, zc, end, j)
+        else:
+            j += 1
+    return nin, end - nin, s1, s2
+
+
+@njit(cache=True)
+def _median3(th, i, j, k):
+    a, b, c = th[i], th[j], th[k]
+    if (a <= b) == (b <= c):
+        return j
+    if (b <= a) == (a <= c):
+        return i
+    return k
+
+
+@njit(cache=True)
+def _newton_power(th, tl, n, a, mode, lo, hi):
+    """Float64 root of ``sum_{i<n} [t_i - tau]_+^a = 1`` in ``[lo, hi]``.
+
+    Newton's method on ``log G(tau)`` safeguarded by bisection, until the bracket or
+    the step stops shrinking.
+    """
+    x = 0.5 * (lo + hi)
+    for _ in range(200):
+        g, gl, d = _eval_power(th, tl, n, x, 0.0, a, mode)
+        g += gl
+        if g > 1.0:
+            lo = x
+        elif g < 1.0:
+            hi = x
+        else:
+            return x
+        if g > 0.0 and d > 0.0:
+            xn = x + math.log(g) * g / d
+        else:
+            xn = 0.5 * (lo + hi)
+        if not (lo < xn < hi):
+            xn = 0.5 * (lo + hi)
+        if xn == x or not (lo < xn < hi):
+            return x
+        if abs(xn - x) <= 1e-16 * abs(x):
+            return xn
+        x = xn
+    return x
+
+
+@njit(cache=True)
+def _initial_tau(th, tl, n, a, mode, lo, hi):
+    """Float64 approximation of tau on the support ``t[:n]``."""
+    if mode == 1:
+        s = 0.0
+        for i in range(n):
+            s += th[i]
+        return (s - 1.0) / n
+    if mode == 2:
+        mu = 0.0
+        for i in range(n):
+            mu += th[i]
+        mu /= n
+        var = 0.0
+        for i in range(n):
+            var += (th[i] - mu) ** 2
+        var /= n
+        r = 1.0 / n - var
+        return mu - math.sqrt(r if r > 0.0 else 0.0)
+    return _newton_power(th, tl, n, a, mode, lo, hi)
+
+
+@njit(cache=True)
+def _polish_power(th, tl, n, a, mode, xh):
+    """Newton steps on ``tau`` in double-double, from ``xh``.
+
+    The residual ``r = sum_i (t_i - tau)^a - 1`` is evaluated in double-double.  The
+    step ``r / D`` changes the sum of the output by about ``r``, so once
+    ``|r| <= 2**-55`` (a quarter ulp of 1) the step is taken and the iteration stops.
+    For ``a = 1`` one step is exact (the equation is linear).  A step that does not
+    shrink is not taken (rounding noise in the residual).
+    """
+    uh = xh
+    ul = 0.0
+    prev = np.inf
+    for _ in range(30):
+        gh, gl, d = _eval_power(th, tl, n, uh, ul, a, mode)
+        if d <= 0.0:
+            break
+        r = (gh - 1.0) + gl
+        step = r / d
+        if not (abs(step) < prev):
+            break
+        uh, ul = dd_add(uh, ul, step, 0.0)
+        prev = abs(step)
+        if mode == 1 or abs(r) <= 2.0**-55:
+            break
+    return uh, ul
+
+
+@njit(cache=True)
+def anchored_d(zi, zj, c, ch_ok):
+    """``c (z_i - z_j)`` as a double-double, accurate relative to itself."""
+    h, lw = two_sum(zi, -zj)
+    if c == 1.0:
+        return h, lw
+    if not ch_ok:
+        return c * h, c * lw
+    return dd_mul_d(h, lw, c)
+
+
+@njit(cache=True)
+def _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out):
+    """Entmax for ``alpha > 2`` (``a = 1/(alpha-1) < 1``), anchored at the smallest
+    support score ``z_j``.
+
+    With ``d_i = c (z_i - z_j) >= 0`` and ``w = x^c``, where ``x`` is the probability of
+    the entries tied with ``z_j``, the support entries are ``p_i = (d_i + w)^a`` and
+    ``x`` solves ``F(x) = n0 x + sum_{d_i > 0} (d_i + x^c)^a - 1 = 0``.  Every term is
+    a sum of non-negative numbers, so no cancellation hides ``w`` (which is far below
+    the resolution of ``tau`` when ``alpha`` is large).  ``F`` is convex and increasing
+    (each term is an l_c norm of ``(d_i^{1/c}, x)``), so Newton's method from
+    ``x0 = (1 - sum d_i^a)/n0 >= x*`` decreases monotonically to the root; it stops
+    when the iterate stops decreasing.
+
+    The support ``th[:nin]`` (from the pivot phase) is corrected in place; ``out``
+    receives ``(z_j, x, w, support size)``.
+    """
+    ch_ok = c < _C_MAX_DD
+    x = 1.0
+    w = 1.0
+    zj = zc[0]
+    for _ in range(4 * k + 8):
+        # anchor: the smallest support value
+        j = 0
+        for i in range(1, nin):
+            if dd_gt(th[j], tl[j], th[i], tl[i]):
+                j = i
+        zj = zc[j]
+        n0 = 0
+        f0 = 0.0
+        f0c = 0.0
+        for i in range(nin):
+            dh[i], dl[i] = anchored_d(zc[i], zj, c, ch_ok)
+            if dh[i] == 0.0 and dl[i] == 0.0:
+                n0 += 1
+            else:
+                ph, pl = dd_pow(dh[i], dl[i], a, 3)
+                f0, f0c = neumaier(f0, f0c, ph)
+                f0c += pl
+        f0, f0c = neumaier(f0, f0c, -1.0)
+        if f0 + f0c >= 0.0:
+            # z_j is not in the support: drop it and its ties
+            newn = 0
+            for i in range(nin):
+                if not (dh[i] == 0.0 and dl[i] == 0.0):
+                    swap3(th, tl, zc, newn, i)
+                    newn += 1
+            nin = newn
+            continue
+        x = -(f0 + f0c) / n0
+        if x > 1.0:
+            x = 1.0
+        # Newton from the right
+        for _ in range(200):
+            w = x**c
+            s = n0 * x
+            cc = 0.0
+            s, cc = neumaier(s, cc, -1.0)
+            fp = float(n0)
+            for i in range(nin):
+                if dh[i] == 0.0 and dl[i] == 0.0:
+                    continue
+                bh, bl = dd_add(dh[i], dl[i], w, 0.0)
+                ph, pl = dd_pow(bh, bl, a, 3)
+                s, cc = neumaier(s, cc, ph)
+                cc += pl
+                fp += (ph / bh) * (w / x)
+            step = (s + cc) / fp
+            xn = x - step
+            if not (xn < x) or xn <= 0.0:
+                break
+            x = xn
+        w = x**c
+        # support check: candidates below z_j with c (z_k - z_j) + w > 0 join
+        changed = False
+        for i in range(nin, k):
+            hh, ll = anchored_d(zc[i], zj, c, ch_ok)
+            bh, bl = dd_add(hh, ll, w, 0.0)
+            if bh > 0.0:
+                swap3(th, tl, zc, nin, i)
+                nin += 1
+                changed = True
+        if not changed:
+            break
+    out[0] = zj
+    out[1] = x
+    out[2] = w
+    out[3] = nin
+
+
+@njit(cache=True)
+def _newton_norm_support(th, tl, zc, k, a):
+    """Support for ``a > 1`` by Newton's method on ``h(tau) = ||[t - tau]_+||_a - 1``.
+
+    ``h`` is convex and decreasing (a norm of coordinatewise convex, non-negative
+    functions of ``tau``) and nearly linear, so Newton from ``tau = -1`` (where
+    ``h >= 0``) increases monotonically to the root in a few steps.  Entries that fall
+    below the iterate are moved out for good.  Returns ``(n, tau)``: the candidates
+    ``t[:n]`` above the last iterate (the last step was below ``1e-9 |tau|``), which
+    the caller polishes and checks: entries between the iterate and the root are
+    recovered by the support check.
+    """
+    x = -1.0
+    n = k
+    inv = 1.0 / a
+    for _ in range(100):
+        g = 0.0
+        d = 0.0
+        i = 0
+        while i < n:
+            b = (th[i] - x) + tl[i]
+            if b <= 0.0:
+                n -= 1
+                swap3(th, tl, zc, i, n)
+                continue
+            pb = b**a
+            g += pb
+            d += pb / b
+            i += 1
+        if not (g > 1.0) or d <= 0.0:
+            break
+        step = (g - g ** (1.0 - inv)) / d
+        xn = x + step
+        if not (xn > x):
+            break
+        x = xn
+        if step <= 1e-9 * abs(x):  # the double-double polish takes it from here
+            break
+    return n, x
+
+
+@njit(cache=True)
+def _sort_support(th, tl, zc, k, a, mode):
+    """Support by a full sort (closed forms, ``a`` in {1, 2}); returns (n, lo, hi)."""
+    order = np.argsort(-th[:k])
+    sh = th[:k][order].copy()
+    sl = tl[:k][order].copy()
+    sz = zc[:k][order].copy()
+    th[:k] = sh
+    tl[:k] = sl
+    zc[:k] = sz
+    s1 = 0.0
+    s2 = 0.0
+    n = 1
+    for j in range(1, k + 1):
+        t = sh[j - 1]
+        s1 += t
+        s2 += t * t
+        if mode == 1:
+            tau = (s1 - 1.0) / j
+        else:
+            mu = s1 / j
+            r = 1.0 / j - (s2 / j - mu * mu)
+            tau = mu - math.sqrt(r if r > 0.0 else 0.0)
+        if t > tau:
+            n = j
+    lo = sh[n] if n < k else -1.0
+    hi = sh[n - 1]
+    return n, lo, hi
+
+
+@njit(cache=True)
+def _bisect_support(th, tl, zc, k, a, mode):
+    """Support by bisection on ``[-1, 0]`` until the bracket stops shrinking."""
+    lo = -1.0
+    hi = 0.0
+    while True:
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi:
+            break
+        f = 0.0
+        for i in range(k):
+            b = (th[i] - mid) + tl[i]
+            if b > 0.0:
+                f += b**a
+        if f >= 1.0:
+            lo = mid
+        else:
+            hi = mid
+    n = 0
+    for i in range(k):
+        if th[i] >= hi:
+            swap3(th, tl, zc, n, i)
+            n += 1
+    if n == 0:
+        n = 1
+    return n, lo, hi
+
+
+@njit(cache=True)
+def power_threshold(th, tl, zc, k, a, c, anchored, method, dh, dl, out):
+    """Solve ``sum_i [t_i - tau]_+^a = 1`` for the threshold ``tau``.
+
+    ``th + tl`` (double-double, length >= ``k``) are the candidate values
+    ``t_i = c (z_i - max z)``, all ``> -1`` with maximum exactly 0, and ``zc`` the raw
+    scores ``z_i``; the three arrays are permuted together in place so that the
+    support comes first.  ``a > 0``.  ``dh, dl`` are scratch arrays (length >= ``k``).
+
+    ``method`` finds the support: 0 pivots on breakpoints (``a`` in {1, 2}, or
+    ``a < 1``) or runs Newton's method on ``||[t - tau]_+||_a`` (other ``a > 1``), both
+    expected linear time; 1 sorts (``a`` in {1, 2}); 2 bisects on ``[-1, 0]`` until
+    the bracket stops shrinking.  All then share the solve on the support, the
+    double-double polish and the support check.  ``anchored`` (entmax with
+    ``a < 1``) replaces the solve for ``tau`` by the solve for the probability of the
+    smallest support entry (``_anchored_solve``).
+
+    On return ``out[0], out[1]`` hold ``tau`` as a double-double, ``out[2]`` the
+    support size and ``out[3]`` the kind of solution: 0 (``tau``), 1 (the support is a
+    set of exactly tied values: uniform on it, even where ``tau`` underflows) or 2
+    (anchored: ``out[4:7] = (z_j, x, w)``).
+    """
+    mode = exp_mode(a)
+    lo_h, lo_l = -1.0, 0.0
+    hi_h, hi_l = 0.0, 0.0
+    nu = 0
+    s1 = 0.0
+    s2 = 0.0
+    x0 = np.nan
+    if method == 0 and mode == 3 and a > 1.0:
+        nin, x0 = _newton_norm_support(th, tl, zc, k, a)
+    elif method == 1:
+        nin, lo_h, hi_h = _sort_support(th, tl, zc, k, a, mode)
+    elif method == 2:
+        nin, lo_h, hi_h = _bisect_support(th, tl, zc, k, a, mode)
+    else:
+        nin, nu, s1, s2 = _reclassify_power(
+            th, tl, zc, 0, k, lo_h, lo_l, hi_h, hi_l, 0.0, 0.0
+        )
+    # ---- pivot on breakpoints until the bracket holds none (support identified)
+    while nu > 0:
+        j = _median3(th, nin, nin + nu // 2, nin + nu - 1)
+        ph, pl = th[j], tl[j]
+        if mode == 1:
+            f = s1 - nin * ph
+        elif mode == 2:
+            f = s2 - 2.0 * ph * s1 + nin * ph * ph
+        else:
+            f = 0.0
+            for i in range(nin):
+                b = (th[i] - ph) + (tl[i] - pl)
+                f += b**a
+        for i in range(nin, nin + nu):
+            b = (th[i] - ph) + (tl[i] - pl)
+            if b > 0.0:
+                f += b**a if mode == 3 else (b if mode == 1 else b * b)
+        if f > 1.0:
+            lo_h, lo_l = ph, pl
+        elif f < 1.0:
+            hi_h, hi_l = ph, pl
+        else:
+            lo_h, lo_l = ph, pl
+            hi_h, hi_l = ph, pl
+        nin, nu, s1, s2 = _reclassify_power(
+            th, tl, zc, nin, nu, lo_h, lo_l, hi_h, hi_l, s1, s2
+        )
+    if anchored:
+        _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out[4:])
+        out[2] = out[7]
+        out[3] = 2.0
+        return
+    # ---- solve on the support, polish, and check the support against the result
+    lo = lo_h
+    hi = hi_h
+    for _ in range(64):
+        tied = True
+        for i in range(1, nin):
+            if th[i] != th[0] or tl[i] != tl[0]:
+                tied = False
+                break
+        if tied:
+            w = float(nin) ** (-1.0 / a)
+            uh, ul = dd_add(th[0], tl[0], -w, 0.0)
+        else:
+            if x0 == x0:  # from the Newton phase: already converged in float64
+                x = x0
+                x0 = np.nan
+            else:
+                x = _initial_tau(th, tl, nin, a, mode, lo, hi)
+            uh, ul = _polish_power(th, tl, nin, a, mode, x)
+        # consistency: support = {t > tau}
+        changed = False
+        newn = 0
+        t0h, t0l = th[0], tl[0]
+        for i in range(k):
+            bh, bl = dd_base(th[i], tl[i], uh, ul)
+            inside = bh > 0.0 or (tied and th[i] == t0h and tl[i] == t0l)
+            if inside:
+                if i >= nin:
+                    changed = True
+                swap3(th, tl, zc, newn, i)
+                newn += 1
+            elif i < nin:
+                changed = True
+        if not changed or newn == 0:
+            break
+        nin = newn
+        lo, hi = -1.0, 0.0
+    out[0] = uh
+    out[1] = ul
+    out[2] = nin
+    out[3] = 1.0 if tied else 0.0
+
+
+@njit(cache=True)
+def _is_candidate(h, lw):
+    return h > -1.0 or (h == -1.0 and lw > 0.0)
+
+
+@njit(cache=True)
+def _power_row(z, m, c, a, e, normalize, method, out, info, W, Wi, res):
+    """One row of entmax / normmax / sparsemax (see ``power_rows``); ``W`` (5, n),
+    ``Wi`` (1, n) and ``res`` (8,) are scratch space."""
+    n = z.shape[0]
+    th = W[0]
+    tl = W[1]
+    zc = W[2]
+    pos = Wi[0]
+    ch_ok = c < _C_MAX_DD
+    k = 0
+    for i in range(n):
+        out[i] = 0.0
+        if c * (z[i] - m) > -1.000000001:  # cheap pre-test; the exact test follows
+            h, lw = shifted(z[i], m, c, ch_ok)
+            if _is_candidate(h, lw):
+                th[k] = h
+                tl[k] = lw
+                zc[k] = z[i]
+                pos[k] = i
+                k += 1
+    anchored = (not normalize) and a < 1.0
+    power_threshold(th, tl, zc, k, a, c, anchored, method, W[3], W[4], res)
+    uh, ul = res[0], res[1]
+    nsupp = int(res[2])
+    kind = res[3]  # 0: tau, 1: tied support, 2: anchored at z_j
+    zj, xj, wj = res[4], res[5], res[6]
+    if kind == 2.0:  # tau = c (z_j - max z) - w, for information
+        jh, jl = shifted(zj, m, c, ch_ok)
+        uh, ul = dd_add(jh, jl, -wj, 0.0)
+    t0h, t0l = th[0], tl[0]
+    emode = exp_mode(e)
+    vs = 0.0
+    vc = 0.0
+    for q in range(k):
+        i = pos[q]
+        h, lw = shifted(z[i], m, c, ch_ok)
+        val = 0.0
+        if kind == 1.0:
+            if h == t0h and lw == t0l:
+                val = 1.0 / nsupp
+        elif kind == 2.0:
+            dh, dl = anchored_d(z[i], zj, c, ch_ok)
+            if dh == 0.0 and dl == 0.0:
+                val = xj
+            else:
+                bh, bl = dd_add(dh, dl, wj, 0.0)
+                if bh > 0.0:
+                    ph, pl = dd_pow(bh, bl, e, emode)
+                    val = ph + pl
+        else:
+            bh, bl = dd_base(h, lw, uh, ul)
+            if bh > 0.0:
+                ph, pl = dd_pow(bh, bl, e, emode)
+                val = ph + pl
+                if normalize:
+                    vs, vc = neumaier(vs, vc, ph)
+                    vc += pl
+        out[i] = val
+    if normalize and kind == 0.0:
+        total = vs + vc
+        for q in range(k):
+            out[pos[q]] = out[pos[q]] / total
+    info[0] = uh
+    info[1] = ul
+    info[2] = nsupp
+
+
+@njit(cache=True, parallel=True)
+def power_rows(Z, rowmax, c, a, e, normalize, method, out, info):
+    """Rows of ``p_i = [c (z_i - max z) - tau]_+^e`` (normalized if ``normalize``),
+    with ``tau`` solving ``sum_i [c (z_i - max z) - tau]_+^a = 1``.
+
+    * α-entmax: ``c = α - 1``, ``a = e = 1/(α - 1)``; sparsemax is ``c = a = e = 1``;
+    * α-normmax: ``c = 1``, ``a = α/(α-1)``, ``e = 1/(α-1)``, ``normalize=True``
+      (``α = inf``: ``a = 1``, ``e = 0``, uniform on sparsemax's support).
+
+    ``info[r]`` receives ``(tau_hi, tau_lo, support size)`` of row ``r``, with ``tau``
+    in the shifted coordinates ``c (z - max z)``.
+    """
+    nr, n = Z.shape
+    nch = min(nr, 256)
+    for ch in prange(nch):
+        W = np.empty((5, n))
+        Wi = np.empty((1, n), np.int64)
+        res = np.empty(8)
+        for r in range(ch * nr // nch, (ch + 1) * nr // nch):
+            _power_row(Z[r], rowmax[r], c, a, e, normalize, method, out[r], info[r],
+                       W, Wi, res)
+
+
+# --------------------------------------------------------------------------------------
+# softmax and argmax
+# --------------------------------------------------------------------------------------
+@njit(cache=True, parallel=True)
+def softmax_rows(Z, rowmax, out):
+    """Rows of ``exp(z - max z) / sum exp(z - max z)`` (compensated sum)."""
+    for r in prange(Z.shape[0]):
+        m = rowmax[r]
+        s = 0.0
+        cc = 0.0
+        row = Z[r]
+        o = out[r]
+        for i in range(row.shape[0]):
+            v = math.exp(row[i] - m)
+            o[i] = v
+            s, cc = neumaier(s, cc, v)
+        inv = s + cc
+        for i in range(row.shape[0]):
+            o[i] = o[i] / inv
+
+
+@njit(cache=True, parallel=True)
+def logsumexp_rows(Z, rowmax, out):
+    """``log sum exp(z - max z)`` per row (the caller adds ``max z``)."""
+    for r in prange(Z.shape[0]):
+        m = rowmax[r]
+        s = 0.0
+        cc = 0.0
+        row = Z[r]
+        for i in range(row.shape[0]):
+            s, cc = neumaier(s, cc, math.exp(row[i] - m))
+        out[r] = math.log(s + cc)
+
+
+@njit(cache=True, parallel=True)
+def argmax_rows(Z, rowmax, out):
+    """Rows of the uniform distribution on ``{i : z_i = max z}``."""
+    for r in prange(Z.shape[0]):
+        m = rowmax[r]
+        row = Z[r]
+        cnt = 0
+        for i in range(row.shape[0]):
+            if row[i] == m:
+                cnt += 1
+        v = 1.0 / cnt
+        for i in range(row.shape[0]):
+            out[r, i] = v if row[i] == m else 0.0
+
+
+# --------------------------------------------------------------------------------------
+# the capped-simplex engine:  sum_i clip(t_i - tau, 0, v_i) = K
+# --------------------------------------------------------------------------------------
+@njit(cache=True)
+def _capped_tau(th, tl, v, n, state, K):
+    """``tau`` (double-double) for given states (0 zero, 1 linear, 2 capped):
+    ``tau = (sum_capped v + sum_linear t - K) / #linear``."""
+    ch, cl = 0.0, 0.0
+    nl = 0
+    for i in range(n):
+        if state[i] == 2:
+            ch, cl = dd_add(ch, cl, v[i], 0.0)
+        elif state[i] == 1:
+            ch, cl = dd_add(ch, cl, th[i], tl[i])
+            nl += 1
+    ch, cl = dd_add(ch, cl, -K, 0.0)
+    if nl == 0:
+        return np.nan, 0.0, 0
+    qh, ql = dd_div_int(ch, cl, nl)
+    return qh, ql, nl
+
+
+@njit(cache=True)
+def _capped_state(th, tl, vi, uh, ul):
+    # a plain difference decides unless the entry is within 1e-9 of a breakpoint
+    d = th - uh
+    g = 1e-9 * (abs(th) + abs(uh) + 1e-300)
+    if d < -g:
+        return 0
+    if d > g and (d < vi - g * (1.0 + vi) or vi == np.inf):
+        return 1
+    bh, bl = dd_base(th, tl, uh, ul)
+    if bh <= 0.0:
+        return 0
+    if bh > vi or (bh == vi and bl >= 0.0):
+        return 2
+    return 1
+
+
+@njit(cache=True)
+def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
+    """Solve ``sum_i clip(t_i - tau, 0, v_i) = K`` for ``tau``.
+
+    ``th + tl`` (double-double) are finite values ``<= 0`` with maximum 0; ``v > 0``
+    (``+inf`` allowed) with ``sum_i min(v_i, K) >= K``; ``[lo, hi]`` brackets ``tau``
+    (``f(lo) >= 0 > f(hi)``; pass ``lo = -inf``, ``hi = 0`` when nothing better is
+    known) and entries with ``t_i <= lo`` may be left out; ``idx`` is scratch
+    space (length >= ``n``).  Writes ``tau`` to ``out[0:2]``
+    (``out[0]`` is NaN when no entry is strictly between its bounds: then the
+    solution is determined by ``state`` alone) and the state of every entry (0: zero,
+    1: strictly inside, 2: at its cap) to ``state``.
+    """
+    # bracket [lo, hi]: f(hi) < 0 <= f(lo); lo = -inf asks for the widest one
+    if lo == -np.inf:
+        lo = np.inf
+        for i in range(n):
+            w = th[i] - min(v[i], K)
+            if w < lo:
+                lo = w
+    nu = 0
+    C = 0.0
+    LS = 0.0
+    nl = 0
+    for i in range(n):
+        state[i] = -1
+        idx[nu] = i
+        nu += 1
+    while True:
+        # reclassify the undetermined entries against (lo, hi)
+        j = 0
+        while j < nu:
+            i = idx[j]
+            w = th[i] - v[i]
+            if th[i] <= lo:
+                state[i] = 0
+            elif w >= hi:
+                state[i] = 2
+                C += v[i]
+            elif w <= lo and th[i] >= hi:
+                state[i] = 1
+                LS += th[i]
+                nl += 1
+            else:
+                j += 1
+                continue
+            nu -= 1
+            idx[j] = idx[nu]
+        if nu == 0:
+            break
+        # a pivot: a breakpoint strictly inside (lo, hi), median of three entries
+        i0 = idx[0]
+        i1 = idx[(nu - 1) // 2]
+        i2 = idx[nu - 1]
+        b0 = th[i0] if (lo < th[i0] < hi) else th[i0] - v[i0]
+        b1 = th[i1] if (lo < th[i1] < hi) else th[i1] - v[i1]
+        b2 = th[i2] if (lo < th[i2] < hi) else th[i2] - v[i2]
+        if (b0 <= b1) == (b1 <= b2):
+            p = b1
+        elif (b1 <= b0) == (b0 <= b2):
+            p = b0
+        else:
+            p = b2
+        f = C + (LS - nl * p) - K
+        for jj in range(nu):
+            i = idx[jj]
+            b = th[i] - p
+            if b > 0.0:
+                f += b if b < v[i] else v[i]
+        if f > 0.0:
+            lo = p
+        elif f < 0.0:
+            hi = p
+        else:
+            lo = p
+            hi = p
+    # closed form on the found states, then check every state against tau
+    for _ in range(64):
+        uh, ul, nl = _capped_tau(th, tl, v, n, state, K)
+        if nl == 0:
+            uh, ul = hi, 0.0
+            break
+        changed = False
+        for i in range(n):
+            s = _capped_state(th[i], tl[i], v[i], uh, ul)
+            if s != state[i]:
+                state[i] = s
+                changed = True
+        if not changed:
+            break
+    out[0] = uh if nl > 0 else np.nan
+    out[1] = ul
+
+
+@njit(cache=True)
+def _kth_largest(x, n, k, heap):
+    """The ``k``-th largest of ``x[:n]``: a min-heap of the top ``k`` for small ``k``,
+    else a partition (which reorders ``x``); both expected linear time.  ``heap`` is
+    scratch space (length >= 64)."""
+    if k > 64:
+        return np.partition(x[:n], n - k)[n - k]
+    for i in range(k):
+        # insert x[i] into the heap (sift up)
+        j = i
+        heap[j] = x[i]
+        while j > 0:
+            parent = (j - 1) // 2
+            if heap[parent] > heap[j]:
+                heap[parent], heap[j] = heap[j], heap[parent]
+                j = parent
+            else:
+                break
+    for i in range(k, n):
+        if x[i] > heap[0]:
+            heap[0] = x[i]
+            j = 0
+            while True:
+                left = 2 * j + 1
+                if left >= k:
+                    break
+                small = left
+                if left + 1 < k and heap[left + 1] < heap[left]:
+                    small = left + 1
+                if heap[small] < heap[j]:
+                    heap[small], heap[j] = heap[j], heap[small]
+                    j = small
+                else:
+                    break
+    return heap[0]
+
+
+@njit(cache=True)
+def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
+    """One row of ``capped_rows``; ``W`` (5, n), ``Wi`` (3, n), ``res`` (64,) scratch."""
+    n = z.shape[0]
+    # plain shifted values of the unmasked entries, for the bracket
+    sv = W[0]
+    nf = 0
+    g = 0.0  # f(-1) = sum_i clip(t_i + 1, 0, v_i) - K, for the constrained guess
+    for i in range(n):
+        out[i] = 0.0
+        vi = vconst if use_const else vrow[i]
+        if z[i] == -np.inf or vi <= 0.0:
+            continue
+        t = z[i] - m
+        sv[nf] = t
+        nf += 1
+        if t > -1.0:
+            g += min(t + 1.0, vi)
+    if use_const:  # k-subsets: tau lies in (t_(K) - 1, t_(K))
+        tk = _kth_largest(sv, nf, int(K), res)
+        lo = tk - 1.0 - 1e-9 * (1.0 + abs(tk))
+        hi = tk
+    elif g - K >= 1e-9 * K:  # constrained: f(-1) > 0, so tau > -1
+        lo = -1.0
+        hi = 0.0
+    else:
+        lo = -np.inf
+        hi = 0.0
+    th = W[1]
+    tl = W[2]
+    vv = W[3]
+    pos = Wi[0]
+    k = 0
+    for i in range(n):
+        vi = vconst if use_const else vrow[i]
+        if z[i] == -np.inf or vi <= 0.0:
+            continue
+        if not (z[i] - m > lo):
+            continue
+        h, lw = two_sum(z[i], -m)
+        if h == -np.inf:  # overflow: far below the maximum, clamp below every breakpoint
+            h, lw = -1.7976931348623157e308, 0.0
+        th[k] = h
+        tl[k] = lw
+        vv[k] = vi
+        pos[k] = i
+        k += 1
+    state = Wi[1]
+    capped_threshold(th, tl, vv, k, K, lo, hi, state, Wi[2], res)
+    uh, ul = res[0], res[1]
+    nfree = 0
+    for i in range(k):
+        s = state[i]
+        if s == 2:
+            out[pos[i]] = vv[i]
+        elif s == 1:
+            bh, bl = dd_base(th[i], tl[i], uh, ul)
+            out[pos[i]] = bh + bl
+            nfree += 1
+    info[0] = uh
+    info[1] = ul
+    info[2] = nfree
+
+
+@njit(cache=True, parallel=True)
+def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info):
+    """Rows of ``clip(z - max z - tau, 0, v)`` with ``tau`` such that the row sums to ``K``.
+
+    k-subsets SparseMAP: ``v = 1`` (``use_const``), ``K = k``.  Constrained sparsemax:
+    ``v = V[r]`` per entry, ``K = 1``.  ``-inf`` entries and entries with ``v = 0``
+    get 0.  ``info[r] = (tau_hi, tau_lo, #entries strictly inside (0, v))``.
+    """
+    nr, n = Z.shape
+    nch = min(nr, 256)
+    for ch in prange(nch):
+        W = np.empty((5, n))
+        Wi = np.empty((3, n), np.int64)
+        res = np.empty(64)
+        for r in range(ch * nr // nch, (ch + 1) * nr // nch):
+            vrow = V[0] if use_const else V[r]
+            _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r],
+                        W, Wi, res)

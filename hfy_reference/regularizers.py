@@ -1,0 +1,426 @@
+r"""Regularizers Ω: immutable carriers of a map, its Ω, Ω*, margin and Jacobian.
+
+A regularizer bundles everything the Fenchel-Young loss, the Hopfield energy and the
+theorem checks need about one convex ``Ω``:
+
+* ``argmax(z)``: the regularized prediction map
+  :math:`\hat y_\Omega(z) = \operatorname{argmax}_{p} \langle z,p\rangle - \Omega(p)`;
+* ``omega(p)``: ``Ω(p)`` on its domain (the simplex, or the capped simplex for
+  :class:`KSubsets`), normalized so that ``Ω(e_i) = 0`` (``Ω(a_y) = 0`` for structures);
+* ``conjugate(z)``: :math:`\Omega^*(z) = \langle z,\hat y\rangle - \Omega(\hat y)`
+  (Danskin; ``logsumexp`` for :class:`Shannon`);
+* ``loss(z, y)``: the FY loss :math:`L_\Omega(z;y) = \Omega^*(z)+\Omega(y)-\langle z,y\rangle`;
+* ``margin``: the smallest ``m`` with ``L(z; e_i) = 0 ⇔ z_i - max_{j≠i} z_j >= m``
+  (``None`` when there is none);
+* ``jvp(z, v)``, ``vjp(z, g)``: products with the Jacobian of ``argmax`` at ``z``.
+
+Instances are frozen dataclasses: hashable, comparable, with a readable ``repr``
+(usable as dict keys and pytest ids).  All methods take ``axis`` and act on arrays of
+any shape like the functions in :mod:`hfy_reference.maps`, which remain the truth.
+
+References: [BMN20]_ (FY losses and margins), [PNM19]_ (Tsallis/entmax),
+[SNMM24]_ (norm entropies/normmax, k-subsets SparseMAP in Hopfield networks).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import _validation as V
+from . import jacobians as J
+from . import maps as M
+
+__all__ = [
+    "Regularizer",
+    "Shannon",
+    "Tsallis",
+    "NormEntropy",
+    "KSubsets",
+    "fy_loss",
+    "REGULARIZERS",
+]
+
+
+def _shifted_dot(Z: np.ndarray, m: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """Row sums of ``(z - m) * d`` over entries with ``d != 0``.
+
+    ``-inf`` scores where ``d > 0`` give ``-inf`` and where ``d < 0`` give ``+inf`` (the
+    exact limits); differences ``z - m`` that overflow are evaluated at half scale.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        S = Z - m[:, None]
+        T = np.where(D != 0.0, S * D, 0.0)
+        over = np.isinf(S) & np.isfinite(Z) & (D != 0.0)
+        if over.any():  # |z - m| > 1.8e308: redo those terms at half scale
+            half = (Z * 0.5 - m[:, None] * 0.5) * D
+            T = np.where(over, half * 2.0, T)
+        return T.sum(axis=1)
+
+
+@dataclass(frozen=True)
+class Regularizer:
+    """Base class; subclasses implement the row-level hooks ``_map``, ``_omega`` and
+    ``_jvp`` on canonical ``(rows, N)`` float64 arrays."""
+
+    # ---- what the subclass provides ----------------------------------------------
+    @property
+    def margin(self) -> float | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:  # pragma: no cover - abstract
+        """A short name for tables and plot legends, e.g. ``"1.5-entmax"``."""
+        raise NotImplementedError
+
+    def _map(self, rows: V.Rows) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _omega(self, P: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _jvp(self, P: np.ndarray, rows: V.Rows, Vt: np.ndarray) -> np.ndarray:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _check_domain(self, P: np.ndarray, name: str, n_min: int) -> None:
+        _check_simplex(P, name, total=1.0)
+
+    def _validate_rows(self, rows: V.Rows) -> None:
+        """Checks that depend on the scores (e.g. ``k`` against unmasked entries)."""
+
+    # ---- public API ----------------------------------------------------------------
+    def argmax(self, z: ArrayLike, axis: int = -1) -> np.ndarray:
+        r""":math:`\hat y_\Omega(z)` along ``axis`` (same shape and dtype rules as the
+        functions in :mod:`hfy_reference.maps`)."""
+        rows = V.as_rows(z, axis)
+        self._validate_rows(rows)
+        return rows.restore(self._map(rows))
+
+    def omega(self, p: ArrayLike, axis: int = -1) -> np.ndarray:
+        """``Ω(p)`` along ``axis``; ``p`` must lie in the domain (simplex, or capped
+        simplex for :class:`KSubsets`) up to rounding."""
+        a, out_dtype = V.as_float_array(p, "p")
+        ax = V.check_axis(axis, a.ndim)
+        moved = np.moveaxis(a, ax, -1)
+        P = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]))
+        if not np.isfinite(P).all():
+            raise ValueError("p must be finite (a point of the simplex)")
+        self._check_domain(P, "p", P.shape[1])
+        out = self._omega(np.clip(P, 0.0, None)).reshape(moved.shape[:-1])
+        out = out.astype(out_dtype, copy=False)
+        return out if out.ndim else out[()]
+
+    def conjugate(self, z: ArrayLike, axis: int = -1) -> np.ndarray:
+        r""":math:`\Omega^*(z) = \max_p \langle z,p\rangle - \Omega(p)` along ``axis``
+        (Danskin: ``<z, y_hat> - Omega(y_hat)``, computed shifted by ``max z``)."""
+        rows = V.as_rows(z, axis)
+        self._validate_rows(rows)
+        P = self._map(rows)
+        val = _shifted_dot(rows.data, rows.rowmax, P) - self._omega(P) + rows.rowmax
+        return rows.restore_reduced(val)
+
+    def loss(self, z: ArrayLike, y: ArrayLike, axis: int = -1) -> np.ndarray:
+        r"""The Fenchel-Young loss :math:`L_\Omega(z; y)` along ``axis``.
+
+        Computed in the shift-invariant form
+        ``Omega(y) - Omega(y_hat) + <z - max z, y_hat - y>``, which avoids the
+        cancellation of ``Omega*(z) - <z, y>`` at large scores.  The exact loss is
+        ``>= 0``; the returned value is clipped at 0 (rounding can otherwise give
+        ``-1e-17``).  ``+inf`` when ``y`` puts mass on a masked (``-inf``) score.
+
+        Raises
+        ------
+        ValueError
+            ``y`` of another shape than ``z``, not finite, or off the domain.
+        """
+        rows = V.as_rows(z, axis)
+        self._validate_rows(rows)
+        Y = rows.like(y, "y")
+        self._check_domain(Y, "y", rows.n)
+        Y = np.clip(Y, 0.0, None)
+        val = self._loss_rows(rows, Y)
+        return rows.restore_reduced(np.maximum(val, 0.0))
+
+    def _loss_rows(self, rows: V.Rows, Y: np.ndarray) -> np.ndarray:
+        P = self._map(rows)
+        return self._omega(Y) - self._omega(P) + _shifted_dot(rows.data, rows.rowmax, P - Y)
+
+    def jvp(self, z: ArrayLike, v: ArrayLike, axis: int = -1) -> np.ndarray:
+        """``J(z) v``: the Jacobian of :meth:`argmax` at ``z`` times ``v`` (same shape)."""
+        rows = V.as_rows(z, axis)
+        self._validate_rows(rows)
+        Vt = rows.like(v, "v")
+        P = self._map(rows)
+        return rows.restore(self._jvp(P, rows, Vt))
+
+    def vjp(self, z: ArrayLike, g: ArrayLike, axis: int = -1) -> np.ndarray:
+        """``J(z)^T g`` (the backward pass).  Every Jacobian here is symmetric, so this
+        equals :meth:`jvp`; it is tested as the adjoint, ``<J v, g> = <v, J^T g>``."""
+        return self.jvp(z, g, axis)
+
+    def uniform_omega(self, n: int) -> float:
+        """``Omega`` at the barycenter of the domain (``-H(u)``, ``H`` the entropy);
+        ``Omega(e_i) = 0``, so ``H(u) = -uniform_omega(n)`` is the entropy's range."""
+        return float(self.omega(self._barycenter(n)))
+
+    def _barycenter(self, n: int) -> np.ndarray:
+        return np.full(n, 1.0 / n)
+
+
+def _check_simplex(P: np.ndarray, name: str, total: float, upper: float | None = None):
+    """``P`` rows in ``{p >= 0, (p <= upper), sum p = total}`` up to rounding."""
+    n = P.shape[1]
+    tol = 64 * np.finfo(np.float64).eps * max(1.0, total) * math.sqrt(n)
+    pmin = P.min()
+    if pmin < -tol:
+        raise ValueError(
+            f"{name} must lie on the {'capped ' if upper else ''}simplex: entries must be "
+            f">= 0; got min({name}) = {pmin!r}"
+        )
+    if upper is not None:
+        pmax = P.max()
+        if pmax > upper + tol:
+            raise ValueError(
+                f"{name} must lie in the capped simplex: entries must be <= {upper:g}; "
+                f"got max({name}) = {pmax!r}"
+            )
+    err = np.abs(P.sum(axis=1) - total)
+    if err.max() > tol:
+        r = int(np.argmax(err))
+        raise ValueError(
+            f"{name} must sum to {total:g} along the axis (tolerance {tol:.1e}); slice "
+            f"{r} sums to {P[r].sum()!r}"
+        )
+
+
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Shannon(Regularizer):
+    r"""Negative Shannon entropy, :math:`\Omega(p) = \sum_i p_i \log p_i`.
+
+    Map: :func:`~hfy_reference.softmax`; conjugate: ``logsumexp``; loss: cross-entropy
+    (minus the entropy of ``y``); no margin (``margin is None``).
+
+    Examples
+    --------
+    >>> from hfy_reference import Shannon
+    >>> Shannon()
+    Shannon()
+    >>> round(float(Shannon().loss([1.0, 2.0], [0.0, 1.0])), 6)
+    0.313262
+    """
+
+    @property
+    def margin(self) -> float | None:
+        return None
+
+    @property
+    def label(self) -> str:
+        return "softmax"
+
+    def _map(self, rows):
+        return M.softmax_rows(rows)
+
+    def _omega(self, P):
+        from scipy.special import xlogy
+
+        return xlogy(P, P).sum(axis=1)
+
+    def conjugate(self, z, axis=-1):
+        return M.logsumexp(z, axis)
+
+    def _loss_rows(self, rows, Y):
+        lse = M.logsumexp(rows.data, axis=-1) - rows.rowmax
+        return lse + self._omega(Y) - _shifted_dot(rows.data, rows.rowmax, Y)
+
+    def _jvp(self, P, rows, Vt):
+        return J.softmax_jvp(P, Vt)
+
+
+@dataclass(frozen=True)
+class Tsallis(Regularizer):
+    r"""Negative Tsallis α-entropy, :math:`\Omega_\alpha(p) = \frac{\sum_i p_i^\alpha - 1}
+    {\alpha(\alpha-1)}` (``alpha > 1``).
+
+    Map: :func:`~hfy_reference.entmax` (``alpha = 2``: sparsemax); margin
+    ``1/(alpha-1)``.  ``alpha = np.inf`` is ``Ω = 0``: the argmax, margin 0.  For
+    ``alpha = 1`` use :class:`Shannon`.
+
+    Parameters
+    ----------
+    alpha : float, > 1 (``np.inf`` allowed)
+
+    Examples
+    --------
+    >>> from hfy_reference import Tsallis
+    >>> Tsallis(1.5), Tsallis(1.5).margin
+    (Tsallis(alpha=1.5), 2.0)
+    """
+
+    alpha: float = 1.5
+
+    def __post_init__(self):
+        a = V.check_alpha(self.alpha, lower=1.0, lower_inclusive=False,
+                          hint="for alpha = 1 use Shannon() (softmax)")
+        object.__setattr__(self, "alpha", a)
+
+    @property
+    def margin(self) -> float:
+        return 0.0 if math.isinf(self.alpha) else 1.0 / (self.alpha - 1.0)
+
+    @property
+    def label(self) -> str:
+        if math.isinf(self.alpha):
+            return "argmax"
+        if self.alpha == 2.0:
+            return "sparsemax"
+        return f"{self.alpha:g}-entmax"
+
+    def _map(self, rows):
+        return M.entmax_rows(rows, self.alpha)
+
+    def _omega(self, P):
+        a = self.alpha
+        if math.isinf(a):
+            return np.zeros(P.shape[0])
+        # sum p^a - 1 = sum p (p^(a-1) - 1), accurate as a -> 1
+        with np.errstate(divide="ignore"):
+            lp = np.where(P > 0, np.log(np.where(P > 0, P, 1.0)), 0.0)
+        return np.sum(P * np.expm1((a - 1.0) * lp), axis=1) / (a * (a - 1.0))
+
+    def _jvp(self, P, rows, Vt):
+        return J.entmax_jvp(P, Vt, self.alpha)
+
+
+@dataclass(frozen=True)
+class NormEntropy(Regularizer):
+    r"""Norm entropy, :math:`\Omega(p) = \|p\|_\alpha - 1` (``alpha > 1``).
+
+    Map: :func:`~hfy_reference.normmax`; margin 1 for every ``alpha``.
+    ``alpha = np.inf`` (``Ω = max_i p_i - 1``) gives the uniform distribution on
+    sparsemax's support.
+
+    Parameters
+    ----------
+    alpha : float, > 1 (``np.inf`` allowed)
+
+    Examples
+    --------
+    >>> from hfy_reference import NormEntropy
+    >>> NormEntropy(2.0).label, NormEntropy(2.0).margin
+    ('2-normmax', 1.0)
+    """
+
+    alpha: float = 2.0
+
+    def __post_init__(self):
+        a = V.check_alpha(self.alpha, lower=1.0, lower_inclusive=False,
+                          hint="alpha = 1 gives Omega = 0 on the simplex (argmax)")
+        object.__setattr__(self, "alpha", a)
+
+    @property
+    def margin(self) -> float:
+        return 1.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.alpha:g}-normmax"
+
+    def _map(self, rows):
+        return M.normmax_rows(rows, self.alpha)
+
+    def _omega(self, P):
+        pmax = P.max(axis=1)
+        if math.isinf(self.alpha):
+            return pmax - 1.0
+        R = P / pmax[:, None]
+        return pmax * np.sum(R**self.alpha, axis=1) ** (1.0 / self.alpha) - 1.0
+
+    def _jvp(self, P, rows, Vt):
+        return J.normmax_jvp(P, Vt, self.alpha)
+
+
+@dataclass(frozen=True)
+class KSubsets(Regularizer):
+    r"""SparseMAP over the ``k``-subsets: :math:`\Omega(\mu) = \tfrac12\|\mu\|^2 - k/2`
+    on the capped simplex :math:`\{\mu\in[0,1]^N, \sum\mu = k\}`.
+
+    Map: :func:`~hfy_reference.sparsemap_ksubsets`; ``Ω(a_y) = 0`` at every structure;
+    structured margin 1 (``mu`` is the top-``k`` indicator iff
+    ``z_(k) - z_(k+1) >= 1``).  ``k = 1`` is sparsemax.  ``loss`` and ``omega`` take
+    points of the capped simplex (entries in [0, 1] summing to ``k``).
+
+    Parameters
+    ----------
+    k : int, >= 1 (and at most the number of unmasked scores when used)
+    """
+
+    k: int = 2
+
+    def __post_init__(self):
+        kk = V.check_k(self.k, n_min=np.iinfo(np.int64).max)
+        object.__setattr__(self, "k", kk)
+
+    @property
+    def margin(self) -> float:
+        return 1.0
+
+    @property
+    def label(self) -> str:
+        return f"SparseMAP {self.k}-subsets"
+
+    def _validate_rows(self, rows):
+        V.check_k(self.k, M.min_unmasked(rows))
+
+    def _map(self, rows):
+        return M.ksubsets_rows(rows, self.k)
+
+    def _omega(self, P):
+        return 0.5 * np.sum(P * P, axis=1) - 0.5 * self.k
+
+    def _check_domain(self, P, name, n_min):
+        if P.shape[1] < self.k:
+            raise ValueError(
+                f"{name} has {P.shape[1]} entries along the axis; KSubsets(k={self.k}) "
+                "needs at least k"
+            )
+        _check_simplex(P, name, total=float(self.k), upper=1.0)
+
+    def _jvp(self, P, rows, Vt):
+        return J.free_set_jvp((P > 0) & (P < 1), Vt)
+
+    def _barycenter(self, n):
+        return np.full(n, self.k / n)
+
+
+def fy_loss(z: ArrayLike, y: ArrayLike, reg: Regularizer, axis: int = -1) -> np.ndarray:
+    r"""The Fenchel-Young loss :math:`L_\Omega(z; y) = \Omega^*(z) + \Omega(y) -
+    \langle z, y\rangle` of ``reg`` [BMN20]_, along ``axis``.
+
+    Properties (tested): ``L >= 0``; ``L = 0`` iff ``y = reg.argmax(z)``; convex in
+    ``z``; gradient ``reg.argmax(z) - y``.
+
+    Examples
+    --------
+    >>> from hfy_reference import fy_loss, Tsallis
+    >>> float(fy_loss([3.0, 1.0], [1.0, 0.0], Tsallis(2.0)))  # gap 2 >= margin 1
+    0.0
+    """
+    if not isinstance(reg, Regularizer):
+        raise TypeError(
+            f"reg must be a Regularizer (Shannon(), Tsallis(alpha), ...); got {reg!r}"
+        )
+    return reg.loss(z, y, axis)
+
+
+#: One registry of named regularizers, iterated over by tests, CLIs and figures.
+REGULARIZERS: dict[str, Regularizer] = {
+    "softmax": Shannon(),
+    "1.5-entmax": Tsallis(1.5),
+    "sparsemax": Tsallis(2.0),
+    "2-normmax": NormEntropy(2.0),
+    "5-normmax": NormEntropy(5.0),
+}
