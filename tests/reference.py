@@ -100,7 +100,7 @@ def capped(z, upper, total):
 
         def f(tau):
             return mp.fsum(
-                min(max(ti - tau, 0), ui) for ti, ui in zip(t, uu) if ti is not None
+                min(max(ti - tau, 0), ui) for ti, ui in zip(t, uu, strict=True) if ti is not None
             ) - total
 
         lo = min(ti for ti in t if ti is not None) - total - 1
