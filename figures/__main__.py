@@ -1,0 +1,8 @@
+"""``python -m figures``: see :mod:`figures.cli`."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
