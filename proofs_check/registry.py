@@ -77,6 +77,8 @@ class Checks:
         """``max |a - b| <= tol`` (slack ``-max|a - b|``)."""
         a = np.asarray(a, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
+        if b.ndim == 0:
+            b = np.broadcast_to(b, a.shape)
         if a.shape != b.shape:
             c = Cond(name + " (shape)", -math.inf, 0.0)
             self.conds.append(c)
