@@ -140,6 +140,9 @@ def _boundary(r: dict) -> str:
     s = b.get("status", "")
     if "measured" in b and "theory" in b:
         s += f" {_fmt(b['measured'])} vs {_fmt(b['theory'])}"
+    for k, v in (r.get("metrics") or {}).items():
+        if "over_guaranteed" in k:
+            s += f"; measured/guaranteed {_fmt(v['median'])} ({_fmt(v['min'])}–{_fmt(v['max'])})"
     return s
 
 
