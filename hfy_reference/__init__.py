@@ -10,6 +10,19 @@ Importing the package is cheap: the Numba kernels compile (or load from the on-d
 cache) on first use.
 """
 
+from .hopfield import (
+    POST_TRANSFORMS,
+    ClassicalHopfield,
+    DenseAssociativeMemory,
+    HopfieldNetwork,
+    L2Ball,
+    LayerNorm,
+    PostTransform,
+    Quadratic,
+    RetrievalResult,
+    Sign,
+    Tanh,
+)
 from .maps import (
     argmax,
     constrained_sparsemax,
@@ -50,5 +63,16 @@ __all__ = [
     "KSubsets",
     "fy_loss",
     "REGULARIZERS",
+    "HopfieldNetwork",
+    "RetrievalResult",
+    "ClassicalHopfield",
+    "DenseAssociativeMemory",
+    "PostTransform",
+    "Quadratic",
+    "L2Ball",
+    "LayerNorm",
+    "Sign",
+    "Tanh",
+    "POST_TRANSFORMS",
     "__version__",
 ]

@@ -1,0 +1,1017 @@
+r"""Hopfield-Fenchel-Young networks and the classical associative memories.
+
+One energy/update interface for every associative memory of SPEC §5:
+
+* :class:`HopfieldNetwork` -- the Hopfield-Fenchel-Young (HFY) network [SNMM24]_ with
+  any regularizer ``Ω`` (softmax gives the modern Hopfield network [RSL20]_, sparsemax
+  the sparse modern Hopfield network [HYW23]_, entmax/normmax the HFY networks,
+  SparseMAP the structured ones) and any post-transformation ``Ψ``;
+* :class:`ClassicalHopfield` -- sign dynamics with Hebbian weights [H82]_;
+* :class:`DenseAssociativeMemory` -- polynomial [KH16]_ or exponential [DHL17]_
+  interaction functions.
+
+Each has ``energy(q)``, ``step(q)`` and ``retrieve(q0, max_iter, tol)``; ``q`` is one
+query of shape ``(D,)`` or a batch of shape ``(B, D)``.
+
+The HFY energy and update
+-------------------------
+With patterns ``X`` (N, D) as rows, inverse temperature ``beta`` and ``s = k`` when
+averaging the ``k`` patterns retrieved by a structured map (``s = 1`` otherwise),
+
+.. math::
+
+    E(q) = -\frac{1}{\beta s}\,\Omega^*(\beta X q) + \Psi(q) + c, \qquad
+    q_{t+1} = \hat y_\Psi\big(X^\top \hat y_\Omega(\beta X q_t) / s\big),
+
+the update being the concave-convex procedure on ``E`` (so ``E`` never increases).
+The constant ``c = (H(u) + b)/(beta s) + kappa`` makes ``E >= 0``: ``H(u) = -Ω(u)`` is
+the entropy at the barycenter ``u`` of the domain, ``b`` the largest pairwise bonus of
+a structure (``w (k-1)`` for sequential k-subsets, else 0) and ``kappa`` bounds
+``Ψ*`` over the retrieved points: ``max_i Ψ*(x_i)`` for maps onto the simplex, which
+for ``Ψ = ½‖·‖²`` is ``½M²`` with ``M = max_i ||x_i||`` -- SPEC's
+``c = H(u)/beta + ½M²``.  For the sum convention of k-subsets, ``kappa`` is the bound
+of :meth:`PostTransform.sum_bound` (for ``Ψ = ½‖·‖²``: ``½ R²``, ``R`` the sum of the
+``k`` largest pattern norms, which bounds ``||X^T mu||``).
+
+References
+----------
+.. [SNMM24] S. Santos, V. Niculae, D. McNamee, A. F. T. Martins, "Sparse and structured
+   Hopfield networks", ICML 2024; and "Hopfield-Fenchel-Young networks: a unified
+   framework for associative memory retrieval", JMLR.
+.. [RSL20] H. Ramsauer et al., "Hopfield networks is all you need", ICLR 2021
+   (arXiv:2008.02217).
+.. [HYW23] J. Y.-C. Hu, D. Yang, D. Wu, C. Xu, B.-Y. Chen, H. Liu, "On sparse modern
+   Hopfield model", NeurIPS 2023.
+.. [KH16] D. Krotov, J. J. Hopfield, "Dense associative memory for pattern
+   recognition", NeurIPS 2016.
+.. [DHL17] M. Demircigil, J. Heusel, M. Löwe, S. Upgang, F. Vermet, "On a model of
+   associative memory with huge storage capacity", J. Stat. Phys. 168, 2017.
+.. [H82] J. J. Hopfield, "Neural networks and physical systems with emergent
+   collective computational abilities", PNAS 79(8), 1982.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import _validation as V
+from .regularizers import Regularizer, _shifted_dot
+from .theory import as_patterns, as_query, check_beta
+
+__all__ = [
+    "PostTransform",
+    "Quadratic",
+    "L2Ball",
+    "LayerNorm",
+    "Sign",
+    "Tanh",
+    "POST_TRANSFORMS",
+    "RetrievalResult",
+    "HopfieldNetwork",
+    "ClassicalHopfield",
+    "DenseAssociativeMemory",
+]
+
+_EPS = np.finfo(np.float64).eps
+
+
+# ---------------------------------------------------------------------------------------
+# small numerics
+# ---------------------------------------------------------------------------------------
+def _rows(v, name: str, D: int | None = None) -> tuple[np.ndarray, bool]:
+    """``v`` (D,) or (B, D) as a finite float64 2-D array and a 'single' flag."""
+    a, _ = V.as_float_array(v, name)
+    if a.ndim not in (1, 2):
+        raise ValueError(f"{name} must have shape (D,) or (B, D); got shape {a.shape}")
+    single = a.ndim == 1
+    a2 = a[None, :] if single else a
+    if D is not None and a2.shape[1] != D:
+        raise ValueError(
+            f"{name} must have length D = {D} along its last axis; got shape {a.shape}"
+        )
+    if not np.isfinite(a2).all():
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(
+            f"{name} must be finite; found NaN or inf at index "
+            f"{tuple(int(i) for i in bad)}"
+        )
+    return np.ascontiguousarray(a2, dtype=np.float64), single
+
+
+def _out(x: np.ndarray, single: bool):
+    if x.ndim == 1:  # per-row scalars
+        return float(x[0]) if single else x
+    return x[0] if single else x
+
+
+def _norms(A: np.ndarray) -> np.ndarray:
+    """Row norms without overflow or underflow (scaled by the row's max |entry|)."""
+    s = np.max(np.abs(A), axis=1)
+    safe = np.where(s > 0, s, 1.0)
+    U = A / safe[:, None]
+    return s * np.sqrt(np.einsum("ij,ij->i", U, U))
+
+
+def _centered(W: np.ndarray) -> np.ndarray:
+    """``W - mean(W)`` per row, with the mean refined once (accurate deviations)."""
+    R = W - W.mean(axis=1, keepdims=True)
+    return R - R.mean(axis=1, keepdims=True)
+
+
+def _topk_sum(vals: np.ndarray, k: int) -> float:
+    return float(math.fsum(np.sort(vals)[::-1][:k].tolist()))
+
+
+# ---------------------------------------------------------------------------------------
+# post-transformations Ψ
+# ---------------------------------------------------------------------------------------
+class PostTransform:
+    r"""Base class of the post-transformations ``Ψ`` (SPEC §4).
+
+    A post-transformation is a convex ``Ψ`` on ``R^D`` with its regularized prediction
+    map and conjugate,
+
+    .. math::
+
+        \hat y_\Psi(v) = \operatorname*{argmax}_q \langle v, q\rangle - \Psi(q)
+        = \nabla\Psi^*(v), \qquad \Psi^*(v) = \max_q \langle v,q\rangle - \Psi(q).
+
+    Subclasses implement the row-level hooks ``_psi``, ``_argmax``, ``_conjugate`` (on
+    finite float64 arrays of shape (B, D)) and ``sum_bound``.  The public methods take
+    one vector (D,) or a batch (B, D).
+    """
+
+    #: short name for legends and reprs
+    label = "Ψ"
+
+    def psi(self, q: ArrayLike):
+        """``Ψ(q)``: float for (D,), array (B,) for (B, D); ``+inf`` off the domain."""
+        Q, single = _rows(q, "q", self._dim())
+        return _out(self._psi(Q), single)
+
+    def argmax(self, v: ArrayLike) -> np.ndarray:
+        r""":math:`\hat y_\Psi(v)`, same shape as ``v``."""
+        Vv, single = _rows(v, "v", self._dim())
+        return _out(self._argmax(Vv), single)
+
+    def conjugate(self, v: ArrayLike):
+        r""":math:`\Psi^*(v)`: float for (D,), array (B,) for (B, D)."""
+        Vv, single = _rows(v, "v", self._dim())
+        return _out(self._conjugate(Vv), single)
+
+    def sum_bound(self, X: np.ndarray, k: int) -> float:
+        """An upper bound on ``Ψ*(sum of any k rows of X)`` (used for the energy
+        constant of the sum convention of k-subsets)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not provide sum_bound; it is needed for the "
+            "energy constant of structured maps with the sum convention"
+        )
+
+    def _dim(self) -> int | None:
+        return None
+
+    def _check_dim(self, D: int) -> None:
+        """Raise if this Ψ cannot act on vectors of length ``D``."""
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._key()))
+
+    def _key(self):
+        return ()
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    # hooks
+    def _psi(self, Q):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _argmax(self, Vv):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _conjugate(self, Vv):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Quadratic(PostTransform):
+    r"""``Ψ(q) = ½‖q‖²`` on ``R^D``: ``ŷ_Ψ(v) = v``, ``Ψ*(v) = ½‖v‖²``.
+
+    The plain HFY update (no post-transformation); with softmax it is the modern
+    Hopfield update [RSL20]_.
+
+    Examples
+    --------
+    >>> from hfy_reference import Quadratic
+    >>> Quadratic().argmax([1.0, -2.0]), Quadratic().conjugate([1.0, -2.0])
+    (array([ 1., -2.]), 2.5)
+    """
+
+    label = "identity"
+
+    def _psi(self, Q):
+        with np.errstate(over="ignore"):
+            return 0.5 * np.einsum("ij,ij->i", Q, Q)
+
+    def _argmax(self, Vv):
+        return Vv.copy()
+
+    def _conjugate(self, Vv):
+        return self._psi(Vv)
+
+    def sum_bound(self, X, k):
+        r = _topk_sum(_norms(X), k)
+        return 0.5 * r * r
+
+
+class L2Ball(PostTransform):
+    r"""``Ψ`` = indicator of the ball ``‖q‖ <= radius``: ℓ2-normalization.
+
+    .. math::
+
+        \hat y_\Psi(v) = r\,v/\|v\|, \qquad \Psi^*(v) = r\|v\| .
+
+    At ``v = 0`` every point of the ball is a maximizer (set-valued): :meth:`argmax`
+    raises ``ValueError`` there.  ``psi`` is 0 on the ball (up to a relative rounding
+    tolerance of ``4 (D + 2) eps``) and ``+inf`` outside.
+
+    Parameters
+    ----------
+    radius : float, > 0
+
+    Examples
+    --------
+    >>> from hfy_reference import L2Ball
+    >>> L2Ball().argmax([3.0, 4.0])
+    array([0.6, 0.8])
+    """
+
+    label = "ℓ2-normalization"
+
+    def __init__(self, radius: float = 1.0):
+        self.radius = V.check_positive(radius, "radius")
+
+    def _key(self):
+        return (self.radius,)
+
+    def __repr__(self):
+        return f"L2Ball(radius={self.radius!r})"
+
+    def _psi(self, Q):
+        n = _norms(Q)
+        tol = 4.0 * (Q.shape[1] + 2) * _EPS
+        return np.where(n <= self.radius * (1.0 + tol), 0.0, np.inf)
+
+    def _argmax(self, Vv):
+        n = _norms(Vv)
+        if (n == 0).any():
+            rows = np.flatnonzero(n == 0)
+            raise ValueError(
+                "v = 0 is a set-valued point of the l2 post-transformation "
+                f"{self!r} (every point of the ball maximizes <v, q>); got v = 0 in "
+                f"row(s) {rows[:10].tolist()}"
+            )
+        s = np.max(np.abs(Vv), axis=1, keepdims=True)
+        U = Vv / s
+        return self.radius * (U / _norms(U)[:, None])
+
+    def _conjugate(self, Vv):
+        return self.radius * _norms(Vv)
+
+    def sum_bound(self, X, k):
+        return self.radius * _topk_sum(_norms(X), k)
+
+
+class LayerNorm(PostTransform):
+    r"""Layer normalization as an energy-minimizing post-transformation.
+
+    ``Ψ`` is the indicator of the set
+    ``{g ⊙ u + b : sum(u) = 0, ‖u‖ <= sqrt(D)}`` (gain ``g``, bias ``b``), whose
+    prediction map is
+
+    .. math::
+
+        \hat y_\Psi(v) = b + g \odot \sqrt{D}\,\frac{w - \bar w}{\|w - \bar w\|},
+        \qquad w = g \odot v, \qquad
+        \Psi^*(v) = \langle v, b\rangle + \sqrt{D}\,\|w - \bar w\| .
+
+    Without gain and bias this is the familiar layer norm (biased standard deviation,
+    no epsilon): ``(v - mean v) / std v``.  With a *scalar* gain it is
+    ``g LN(v) + b``.  With a per-coordinate gain the exact argmax normalizes
+    ``g ⊙ v`` (not ``v``); it agrees with the usual ``g ⊙ LN(v) + b`` only when ``g``
+    is constant -- the usual formula is not the gradient of a convex function, so the
+    energy would not decrease along it.
+
+    At constant ``w`` (for instance ``v = 0``) the map is set-valued and
+    :meth:`argmax` raises ``ValueError``.  Needs ``D >= 2``.
+
+    Parameters
+    ----------
+    gain : float or array_like of shape (D,), nonzero, optional (default 1)
+    bias : float or array_like of shape (D,), optional (default 0)
+
+    Examples
+    --------
+    >>> from hfy_reference import LayerNorm
+    >>> LayerNorm().argmax([1.0, 2.0, 3.0]).round(6)
+    array([-1.224745,  0.      ,  1.224745])
+    """
+
+    label = "layer norm"
+
+    def __init__(self, gain=None, bias=None):
+        self.gain = self._param(gain, "gain", 1.0)
+        self.bias = self._param(bias, "bias", 0.0)
+        if np.any(self.gain == 0):
+            raise ValueError("gain must be nonzero in every coordinate")
+        if self.gain.size > 1 and self.bias.size > 1 and self.gain.size != self.bias.size:
+            raise ValueError(
+                f"gain and bias must have the same length; got {self.gain.size} and "
+                f"{self.bias.size}"
+            )
+
+    @staticmethod
+    def _param(x, name, default):
+        if x is None:
+            a = np.array([default])
+        else:
+            a, _ = V.as_float_array(x, name, allow_0d=True)
+            a = np.atleast_1d(np.array(a, dtype=np.float64))
+            if a.ndim != 1:
+                raise ValueError(f"{name} must be a scalar or a 1-D array; got {a.shape}")
+            if not np.isfinite(a).all():
+                raise ValueError(f"{name} must be finite")
+        a.flags.writeable = False
+        return a
+
+    def _dim(self):
+        n = max(self.gain.size, self.bias.size)
+        return n if n > 1 else None
+
+    def _check_dim(self, D):
+        d = self._dim()
+        if d is not None and d != D:
+            raise ValueError(
+                f"LayerNorm gain/bias have length {d} but the patterns have D = {D}"
+            )
+        if D < 2:
+            raise ValueError("LayerNorm needs D >= 2 (for D = 1 every v is constant)")
+
+    def _key(self):
+        return (tuple(self.gain.tolist()), tuple(self.bias.tolist()))
+
+    def __repr__(self):
+        def fmt(a):
+            return repr(float(a[0])) if a.size == 1 else f"array(shape=({a.size},))"
+
+        return f"LayerNorm(gain={fmt(self.gain)}, bias={fmt(self.bias)})"
+
+    def _psi(self, Q):
+        D = Q.shape[1]
+        U = (Q - self.bias) / self.gain
+        n = _norms(U)
+        scale = math.sqrt(D) + float(np.max(np.abs(self.bias / self.gain)))
+        tol = 64.0 * (D + 2) * _EPS
+        ok = (np.abs(U.sum(axis=1)) <= tol * D * scale) & (n <= math.sqrt(D) * (1 + tol)
+                                                            + tol * scale)
+        return np.where(ok, 0.0, np.inf)
+
+    def _argmax(self, Vv):
+        if Vv.shape[1] < 2:
+            raise ValueError("LayerNorm needs D >= 2 (for D = 1 every v is constant)")
+        W = self.gain * Vv
+        const = W.max(axis=1) == W.min(axis=1)
+        if const.any():
+            rows = np.flatnonzero(const)
+            raise ValueError(
+                "v is a set-valued point of the layer-norm post-transformation "
+                f"{self!r}: gain * v is constant (e.g. v = 0), so every point of the set "
+                f"maximizes <v, q>; row(s) {rows[:10].tolist()}"
+            )
+        R = _centered(W)
+        s = np.max(np.abs(R), axis=1, keepdims=True)
+        U = R / s
+        U = U / _norms(U)[:, None]
+        return self.bias + self.gain * (math.sqrt(Vv.shape[1]) * U)
+
+    def _conjugate(self, Vv):
+        W = self.gain * Vv
+        return Vv @ np.broadcast_to(self.bias, (Vv.shape[1],)) + math.sqrt(
+            Vv.shape[1]) * _norms(_centered(W))
+
+    def sum_bound(self, X, k):
+        b = np.broadcast_to(self.bias, (X.shape[1],))
+        per = np.abs(X @ b) + math.sqrt(X.shape[1]) * _norms(_centered(self.gain * X))
+        return _topk_sum(per, k)
+
+
+class Sign(PostTransform):
+    r"""``Ψ`` = indicator of the hypercube ``[-1, 1]^D``: ``ŷ_Ψ(v) = sign(v)``,
+    ``Ψ*(v) = ‖v‖_1`` (the classical Hopfield non-linearity [H82]_).
+
+    Convention at the set-valued points: where ``v_i = 0`` every value in ``[-1, 1]``
+    maximizes ``<v, q>``; :meth:`argmax` returns ``0`` there (the minimum-norm
+    maximizer), so the energy still never increases.
+
+    Examples
+    --------
+    >>> from hfy_reference import Sign
+    >>> Sign().argmax([0.5, -2.0, 0.0])
+    array([ 1., -1.,  0.])
+    """
+
+    label = "sign"
+
+    def _psi(self, Q):
+        return np.where(np.max(np.abs(Q), axis=1) <= 1.0, 0.0, np.inf)
+
+    def _argmax(self, Vv):
+        return np.sign(Vv)
+
+    def _conjugate(self, Vv):
+        return np.abs(Vv).sum(axis=1)
+
+    def sum_bound(self, X, k):
+        return _topk_sum(np.abs(X).sum(axis=1), k)
+
+
+class Tanh(PostTransform):
+    r"""Scaled binary entropy on the hypercube: ``ŷ_Ψ(v) = tanh(beta v)``.
+
+    .. math::
+
+        \Psi(q) = \frac1\beta \sum_i \Big[\tfrac{1+q_i}{2}\log(1+q_i)
+          + \tfrac{1-q_i}{2}\log(1-q_i)\Big] \ (q \in [-1,1]^D),
+        \qquad \Psi^*(v) = \frac1\beta \sum_i \log\cosh(\beta v_i),
+
+    (the negative binary entropy of ``(1 ± q)/2``, shifted so that ``Ψ(0) = 0``);
+    ``Ψ = +inf`` outside the cube.  Never set-valued.
+
+    Parameters
+    ----------
+    beta : float, > 0
+
+    Examples
+    --------
+    >>> from hfy_reference import Tanh
+    >>> Tanh(2.0).argmax([0.0, 1.0]).round(6)
+    array([0.      , 0.964028])
+    """
+
+    label = "tanh"
+
+    def __init__(self, beta: float = 1.0):
+        self.beta = check_beta(beta)
+
+    def _key(self):
+        return (self.beta,)
+
+    def __repr__(self):
+        return f"Tanh(beta={self.beta!r})"
+
+    def _psi(self, Q):
+        from scipy.special import xlogy
+
+        inside = np.max(np.abs(Q), axis=1) <= 1.0
+        Qc = np.clip(Q, -1.0, 1.0)
+        a, b = 1.0 + Qc, 1.0 - Qc
+        val = 0.5 * (xlogy(a, a) + xlogy(b, b)).sum(axis=1) / self.beta
+        return np.where(inside, val, np.inf)
+
+    def _argmax(self, Vv):
+        return np.tanh(self.beta * Vv)
+
+    def _conjugate(self, Vv):
+        x = np.abs(self.beta * Vv)
+        # log cosh x = x + log1p(exp(-2x)) - log 2, stable for every x
+        return (x + np.log1p(np.exp(-2.0 * x)) - math.log(2.0)).sum(axis=1) / self.beta
+
+    def sum_bound(self, X, k):
+        return _topk_sum(np.abs(X).sum(axis=1), k)  # log cosh(b x)/b <= |x|
+
+
+#: The named post-transformations accepted by ``HopfieldNetwork(post=...)``.
+POST_TRANSFORMS = {
+    "identity": Quadratic,
+    "l2": L2Ball,
+    "layernorm": LayerNorm,
+    "sign": Sign,
+    "tanh": Tanh,
+}
+
+
+def _as_post(post) -> PostTransform:
+    if post is None:
+        return Quadratic()
+    if isinstance(post, PostTransform):
+        return post
+    if isinstance(post, str):
+        try:
+            return POST_TRANSFORMS[post]()
+        except KeyError:
+            raise ValueError(
+                f"post must be None, one of {sorted(POST_TRANSFORMS)} or a PostTransform "
+                f"instance; got {post!r}"
+            ) from None
+    raise TypeError(
+        f"post must be None, one of {sorted(POST_TRANSFORMS)} or a PostTransform instance "
+        f"(Quadratic(), L2Ball(radius), LayerNorm(gain, bias), Sign(), Tanh(beta)); "
+        f"got {post!r}"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# retrieval result and the shared dynamics loop
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetrievalResult:
+    """The outcome of :meth:`HopfieldNetwork.retrieve` (and of the classical models).
+
+    Attributes
+    ----------
+    q : ndarray, shape (D,) or (B, D)
+        The final state.
+    p : ndarray, shape (N,) or (B, N), or None
+        ``y_hat_Omega(beta X q)`` at the final state (probabilities over patterns, or
+        marginals for structured maps); ``None`` for the classical models.
+    energies : ndarray, shape (T + 1,) or (B, T + 1)
+        The energy of every iterate ``q_0, ..., q_T`` (``T`` the largest ``n_steps`` of
+        the batch; a row that stopped earlier repeats its last energy).
+    n_steps : int or ndarray of int, shape (B,)
+        Updates applied, including the one that found convergence (a fixed point
+        ``q0`` gives 1).
+    converged : bool or ndarray of bool, shape (B,)
+        Whether ``||q_t - q_{t-1}||_2 <= tol`` was reached (``tol = 0``: exactly equal)
+        within ``max_iter`` updates.
+    path : ndarray, shape (T + 1, D) or (B, T + 1, D), or None
+        Every iterate, when requested with ``record_path=True``.
+    """
+
+    q: np.ndarray
+    p: np.ndarray | None
+    energies: np.ndarray
+    n_steps: int | np.ndarray
+    converged: bool | np.ndarray
+    path: np.ndarray | None = None
+
+    def __repr__(self):
+        if np.ndim(self.converged) == 0:
+            q = np.array2string(self.q, threshold=8)
+            return (f"RetrievalResult(n_steps={self.n_steps}, converged={self.converged}, "
+                    f"energy={float(self.energies[-1]):.6g}, q={q})")
+        conv = np.asarray(self.converged)
+        return (f"RetrievalResult(batch={conv.size}, converged={int(conv.sum())}/{conv.size}, "
+                f"max n_steps={int(np.max(self.n_steps))})")
+
+
+def _check_iter(max_iter, tol) -> tuple[int, float]:
+    if isinstance(max_iter, (bool, np.bool_)):
+        raise TypeError(f"max_iter must be an integer >= 0; got {max_iter!r}")
+    try:
+        mi = operator.index(max_iter)
+    except TypeError:
+        raise TypeError(f"max_iter must be an integer >= 0; got {max_iter!r}") from None
+    if mi < 0:
+        raise ValueError(f"max_iter must be an integer >= 0; got {mi}")
+    t = V._real_scalar(tol, "tol")
+    if not (t >= 0 and math.isfinite(t)):
+        raise ValueError(f"tol must be a finite number >= 0; got {t!r}")
+    return mi, t
+
+
+def _loop(model, Q0, mi, t, record_path):
+    """The retrieval loop: returns ``(Q, P, energies (B, T+1), n_steps, conv, path)``.
+
+    Each call of ``model._energy_step`` returns the energy (and ``p``) of the current
+    iterates together with the next ones, so the map is evaluated once per update.
+    """
+    B = Q0.shape[0]
+    Q = Q0.copy()
+    n_steps = np.zeros(B, dtype=np.int64)
+    conv = np.zeros(B, dtype=bool)
+    cols = []  # column t: the energy of iterate t (rows that stopped repeat their last)
+    path = [Q.copy()] if record_path else None
+    active = np.arange(B)
+    E_last = np.empty(B)
+    P_last = None
+
+    def store(idx, E, P):
+        nonlocal P_last
+        E_last[idx] = E
+        if P is not None:
+            if P_last is None:
+                P_last = np.empty((B, P.shape[1]))
+            P_last[idx] = P
+
+    for it in range(mi + 1):
+        want = it < mi
+        E, Qn, P = model._energy_step(Q[active], want)
+        store(active, E, P)
+        cols.append(E_last.copy())
+        if not want:
+            break
+        QA = Q[active]
+        done = np.all(Qn == QA, axis=1) if t == 0.0 else _norms(Qn - QA) <= t
+        Q[active] = Qn
+        n_steps[active] += 1
+        fin = active[done]
+        conv[fin] = True
+        if record_path:
+            path.append(Q.copy())
+        if fin.size and t > 0.0:  # exactly equal states keep their energy and p
+            E2, _, P2 = model._energy_step(Q[fin], False)
+            store(fin, E2, P2)
+        active = active[~done]
+        if active.size == 0:
+            cols.append(E_last.copy())
+            break
+    Emat = np.stack(cols, axis=1)
+    return Q, P_last, Emat, n_steps, conv, (np.stack(path, axis=1) if record_path else None)
+
+
+class _Base:
+    """Shared public API of the three memory models."""
+
+    D: int
+
+    def _energy_step(self, Q, want_step):  # pragma: no cover - abstract
+        """Return ``(E(Q), step(Q) or None, P or None)`` for rows Q (B, D)."""
+        raise NotImplementedError
+
+    def energy(self, q: ArrayLike):
+        """The energy ``E(q)``: float for (D,), array (B,) for (B, D)."""
+        Q, single = as_query(q, self.D)
+        return _out(self._energy_step(Q, False)[0], single)
+
+    def step(self, q: ArrayLike) -> np.ndarray:
+        """One update; same shape as ``q``."""
+        Q, single = as_query(q, self.D)
+        return _out(self._step(Q), single)
+
+    def retrieve(self, q0: ArrayLike, max_iter: int = 100, tol: float = 0.0, *,
+                 record_path: bool = False) -> RetrievalResult:
+        """Iterate :meth:`step` from ``q0`` until two iterates are within ``tol``.
+
+        Stops a row at the first ``t`` with ``||q_t - q_{t-1}||_2 <= tol`` (``tol = 0``:
+        exactly equal), or after ``max_iter`` updates.  Rows of a batch converge
+        independently; a converged row is not updated any further.  Each update also
+        yields the energy of the state it started from, so the energies come at no
+        extra cost.
+
+        Parameters
+        ----------
+        q0 : array_like, shape (D,) or (B, D)
+        max_iter : int, >= 0
+        tol : float, >= 0
+        record_path : bool, default False
+            Also return every iterate (``RetrievalResult.path``).
+
+        Returns
+        -------
+        RetrievalResult
+        """
+        Q0, single = as_query(q0, self.D, "q0")
+        mi, t = _check_iter(max_iter, tol)
+        Q, P, Emat, n_steps, conv, path = _loop(self, Q0, mi, t, record_path)
+        if single:
+            return RetrievalResult(
+                Q[0], None if P is None else P[0], Emat[0], int(n_steps[0]), bool(conv[0]),
+                None if path is None else path[0])
+        return RetrievalResult(Q, P, Emat, n_steps, conv, path)
+
+    def _step(self, Q):
+        return self._energy_step(Q, True)[1]
+
+
+# ---------------------------------------------------------------------------------------
+# the HFY network
+# ---------------------------------------------------------------------------------------
+def _map_conjugate(reg: Regularizer, rows: V.Rows, want_conj: bool):
+    """``(y_hat(z), Omega*(z) or None)`` for validated rows (Danskin for the conjugate;
+    structured regularizers with a pairwise score provide ``_map_conjugate``)."""
+    hook = getattr(reg, "_map_conjugate", None)
+    if hook is not None:
+        return hook(rows, want_conj)
+    P = reg._map(rows)
+    if not want_conj:
+        return P, None
+    # <z, p> = <z - max z, p> + (max z) * sum(p), with sum(p) = k on the capped simplex
+    total = float(getattr(reg, "k", 1))
+    conj = _shifted_dot(rows.data, rows.rowmax, P) - reg._omega(P) + total * rows.rowmax
+    return P, conj
+
+
+class HopfieldNetwork(_Base):
+    r"""A Hopfield-Fenchel-Young network [SNMM24]_.
+
+    .. math::
+
+        E(q) = -\frac{1}{\beta s}\Omega^*(\beta X q) + \Psi(q) + c, \qquad
+        q_{t+1} = \hat y_\Psi\big(X^\top \hat y_\Omega(\beta X q_t)/s\big),
+
+    with ``s = k`` when ``average=True`` for a structured ``reg`` (else ``s = 1``) and
+    ``c`` the constant of the module docstring (SPEC §5: ``E >= 0``).  Special cases:
+    ``Shannon()`` is the modern Hopfield network [RSL20]_, ``Tsallis(2.0)`` the sparse
+    modern Hopfield network [HYW23]_, ``KSubsets(k)`` / ``SequentialKSubsets(k, w)`` the
+    structured HFY networks (``q_{t+1} = X^T mu``, the *sum* of the retrieved
+    patterns).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+        The stored patterns, one per row (copied; finite).
+    reg : Regularizer
+        ``Shannon()``, ``Tsallis(alpha)``, ``NormEntropy(alpha)``, ``KSubsets(k)``,
+        ``SequentialKSubsets(k, w)``, ... (``k <= N``).
+    beta : float, > 0 and finite
+        Inverse temperature.
+    post : None, {"identity", "l2", "layernorm", "sign", "tanh"} or PostTransform
+        The post-transformation ``Ψ``; ``None`` is ``Quadratic()`` (``Ψ = ½‖·‖²``).
+    average : bool, keyword-only, default False
+        Divide the retrieved vector by ``k`` (structured maps): the average of the
+        retrieved patterns instead of their sum.  Maps onto the simplex already return
+        a weighted average (``sum p = 1``): there it changes nothing.
+
+    Attributes
+    ----------
+    X, reg, beta, post, average
+    M : float
+        ``max_i ||x_i||``.
+    N, D : int
+    constant : float
+        The constant ``c`` of the energy.
+
+    Notes
+    -----
+    The step costs two matrix products (``X q`` and ``X^T p``) plus the map; for sparse
+    maps the second product is taken over the support of ``p`` only.  Each
+    :meth:`retrieve` iteration evaluates the map once and returns the energy of the
+    current iterate with the next one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hfy_reference import HopfieldNetwork, Tsallis
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    >>> net = HopfieldNetwork(X, Tsallis(2.0), beta=2.0)
+    >>> net.step([0.9, 0.2])
+    array([1., 0.])
+    >>> res = net.retrieve([0.6, 0.5])
+    >>> res.q, res.n_steps, res.converged
+    (array([1., 0.]), 5, True)
+    >>> res.energies.round(4)  # never increases; the fixed point repeats its energy
+    array([0.2917, 0.2817, 0.2517, 0.1767, 0.1667, 0.1667])
+    """
+
+    def __init__(self, X: ArrayLike, reg: Regularizer, beta: float = 1.0, post=None, *,
+                 average: bool = False):
+        self.X = as_patterns(X)
+        if not isinstance(reg, Regularizer):
+            raise TypeError(
+                "reg must be a Regularizer (Shannon(), Tsallis(alpha), NormEntropy(alpha), "
+                f"KSubsets(k), SequentialKSubsets(k, w), ...); got {reg!r}"
+            )
+        self.reg = reg
+        self.beta = check_beta(beta)
+        self.post = _as_post(post)
+        if not isinstance(average, (bool, np.bool_)):
+            raise TypeError(f"average must be a bool; got {average!r}")
+        self.average = bool(average)
+        self.N, self.D = self.X.shape
+        self.post._check_dim(self.D)
+        k = getattr(reg, "k", None)
+        if k is not None and k > self.N:
+            raise ValueError(
+                f"k must satisfy 1 <= k <= N = {self.N} (the number of patterns); "
+                f"{reg!r} has k = {k}"
+            )
+        self._k = 1 if k is None else int(k)
+        self._s = float(self._k) if (self.average and k is not None) else 1.0
+        self.M = float(np.max(_norms(self.X)))
+        H = -float(reg.uniform_omega(self.N))
+        bonus = float(getattr(reg, "max_pairwise_bonus", 0.0))
+        if self._k == 1 or self._s != 1.0:
+            # maps onto the simplex (exact max over the hull, Ψ* convex) and averages
+            kappa = float(np.max(self.post._conjugate(self.X)))
+        else:
+            kappa = float(self.post.sum_bound(self.X, self._k))
+        self._H = H
+        self.constant = (H + bonus) / (self.beta * self._s) + kappa
+        self._kappa = kappa
+
+    def __repr__(self):
+        avg = ", average=True" if self.average else ""
+        return (f"HopfieldNetwork(N={self.N}, D={self.D}, reg={self.reg!r}, "
+                f"beta={self.beta!r}, post={self.post!r}{avg})")
+
+    # ---- internals -------------------------------------------------------------------
+    def _scores(self, Q: np.ndarray) -> V.Rows:
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = (self.beta * Q) @ self.X.T
+        rowmax = Z.max(axis=1)
+        if not np.isfinite(rowmax).all():
+            raise ValueError(
+                "the scores beta * X @ q overflow float64 (inf or NaN); rescale the "
+                "patterns, the query or beta"
+            )
+        return V.Rows(Z, rowmax, 1, Z.shape, np.dtype(np.float64))
+
+    def _retrieved(self, P: np.ndarray) -> np.ndarray:
+        """``X^T p / s`` per row, over the support of ``p`` when it is sparse."""
+        r, c = np.nonzero(P)
+        if r.size <= 0.125 * P.size:
+            starts = np.searchsorted(r, np.arange(P.shape[0]))
+            contrib = P[r, c][:, None] * self.X[c]
+            Vv = np.add.reduceat(contrib, starts, axis=0)
+        else:
+            Vv = P @ self.X
+        if self._s != 1.0:
+            Vv /= self._s
+        return Vv
+
+    def _energy_step(self, Q, want_step):
+        rows = self._scores(Q)
+        P, conj = _map_conjugate(self.reg, rows, True)
+        E = -conj / (self.beta * self._s) + self.post._psi(Q) + self.constant
+        Qn = None
+        if want_step:
+            Qn = self._post_argmax(self._retrieved(P))
+        return E, Qn, P
+
+    def _post_argmax(self, Vv):
+        try:
+            return self.post._argmax(Vv)
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc} (the retrieved vector X^T p of the HopfieldNetwork step)"
+            ) from None
+
+    def _step(self, Q):
+        rows = self._scores(Q)
+        P, _ = _map_conjugate(self.reg, rows, False)
+        return self._post_argmax(self._retrieved(P))
+
+    # ---- public ----------------------------------------------------------------------
+    def probabilities(self, q: ArrayLike) -> np.ndarray:
+        r""":math:`\hat y_\Omega(\beta X q)`: shape (N,) or (B, N) (marginals for
+        structured maps)."""
+        Q, single = as_query(q, self.D)
+        P, _ = _map_conjugate(self.reg, self._scores(Q), False)
+        return _out(P, single)
+
+    def grad_energy(self, q: ArrayLike) -> np.ndarray:
+        r""":math:`\nabla E(q) = q - X^\top \hat y_\Omega(\beta X q)/s` (only for
+        ``Ψ = ½‖·‖²``); zero exactly at the fixed points."""
+        if not isinstance(self.post, Quadratic):
+            raise ValueError(
+                f"grad_energy is defined for post=None (Psi = 1/2 ||q||^2); this network "
+                f"has post={self.post!r}, whose Psi is not differentiable"
+            )
+        Q, single = as_query(q, self.D)
+        P, _ = _map_conjugate(self.reg, self._scores(Q), False)
+        return _out(Q - self._retrieved(P), single)
+
+    def lower_energy(self, q: ArrayLike):
+        r"""``E_L(q) = ½‖q‖² - max_i x_i^T q + ½M²`` (simplex maps, ``Ψ = ½‖·‖²``): the
+        energy bounds ``E_L <= E <= E_L + H(u)/beta`` of SPEC §5."""
+        if not isinstance(self.post, Quadratic) or self._k != 1:
+            raise ValueError("lower_energy is defined for maps onto the simplex with "
+                             "post=None")
+        Q, single = as_query(q, self.D)
+        val = 0.5 * _norms(Q) ** 2 - (Q @ self.X.T).max(axis=1) + 0.5 * self.M ** 2
+        return _out(val, single)
+
+    @property
+    def entropy_range(self) -> float:
+        """``H(u) = -Omega(u)``, the entropy at the barycenter (``Omega(e_i) = 0``)."""
+        return self._H
+
+
+# ---------------------------------------------------------------------------------------
+# classical models
+# ---------------------------------------------------------------------------------------
+def _sign_keep(H: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """``sign(H)``, keeping the current value where the field is exactly 0."""
+    return np.where(H > 0, 1.0, np.where(H < 0, -1.0, Q))
+
+
+def _cube_inf(Q: np.ndarray) -> np.ndarray:
+    return np.where(np.max(np.abs(Q), axis=1) <= 1.0, 0.0, np.inf)
+
+
+class ClassicalHopfield(_Base):
+    r"""The classical Hopfield network [H82]_ with Hebbian weights ``W = X^T X``.
+
+    .. math::
+
+        E(q) = -\tfrac12 \|X q\|^2 \ (q \in [-1,1]^D;\ +\infty \text{ outside}),
+        \qquad q \leftarrow \operatorname{sign}(X^\top X q),
+
+    the HFY form with ``Ω* = ½‖·‖²`` on ``R^N`` and ``Ψ`` the indicator of the cube.
+    Where a local field is exactly 0 the unit keeps its value (so the energy never
+    increases, in both modes: ``W`` is positive semidefinite).  Capacity about
+    ``0.138 D`` random patterns.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+        Patterns, usually in ``{-1, +1}``.
+    mode : {"sync", "async"}
+        ``"sync"``: all units at once (2-cycles are possible); ``"async"``: one sweep
+        over the units in index order per :meth:`step`, each using the latest state.
+    """
+
+    def __init__(self, X: ArrayLike, mode: str = "sync"):
+        self.X = as_patterns(X)
+        if mode not in ("sync", "async"):
+            raise ValueError(f"mode must be 'sync' or 'async'; got {mode!r}")
+        self.mode = mode
+        self.N, self.D = self.X.shape
+        self.W = self.X.T @ self.X
+        self.W.flags.writeable = False
+
+    def __repr__(self):
+        return f"ClassicalHopfield(N={self.N}, D={self.D}, mode={self.mode!r})"
+
+    def _energy_step(self, Q, want_step):
+        Z = Q @ self.X.T
+        E = -0.5 * np.einsum("ij,ij->i", Z, Z) + _cube_inf(Q)
+        Qn = None
+        if want_step:
+            if self.mode == "sync":
+                Qn = _sign_keep(Z @ self.X, Q)
+            else:
+                Qn = Q.copy()
+                Hf = Z @ self.X  # fields, kept up to date
+                for i in range(self.D):
+                    new = _sign_keep(Hf[:, i], Qn[:, i])
+                    delta = new - Qn[:, i]
+                    if np.any(delta != 0):
+                        Qn[:, i] = new
+                        Hf += delta[:, None] * self.W[i][None, :]
+        return E, Qn, None
+
+
+class DenseAssociativeMemory(_Base):
+    r"""Dense associative memory [KH16]_, [DHL17]_.
+
+    .. math::
+
+        E(q) = -\sum_i F(x_i^\top q) \ (q\in[-1,1]^D), \qquad
+        q \leftarrow \operatorname{sign}\big(X^\top F'(X q)\big),
+
+    with ``F(s) = s^n`` for ``s >= 0`` and 0 otherwise (``F="poly"``, Krotov &
+    Hopfield) or ``F(s) = exp(s)`` (``F="exp"``, Demircigil et al.).  ``F`` is convex,
+    so this synchronous sign update is the concave-convex procedure and the energy
+    never increases; a unit whose field is exactly 0 keeps its value.  ``F'`` is
+    rescaled by its largest value before the product (the sign is unchanged), so the
+    update never overflows; the energy of the exponential model overflows to ``-inf``
+    beyond ``e^709``.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    F : {"poly", "exp"}
+    n : float, >= 1 (polynomial degree; ignored for ``F="exp"``)
+    """
+
+    def __init__(self, X: ArrayLike, F: str = "poly", n: float = 3):
+        self.X = as_patterns(X)
+        if F not in ("poly", "exp"):
+            raise ValueError(f"F must be 'poly' or 'exp'; got {F!r}")
+        self.F = F
+        self.n = V.check_alpha(n, name="n", lower=1.0) if F == "poly" else None
+        if self.n is not None and math.isinf(self.n):
+            raise ValueError("n must be finite")
+        self.N, self.D = self.X.shape
+
+    def __repr__(self):
+        extra = f", n={self.n!r}" if self.F == "poly" else ""
+        return f"DenseAssociativeMemory(N={self.N}, D={self.D}, F={self.F!r}{extra})"
+
+    def _energy_step(self, Q, want_step):
+        S = Q @ self.X.T
+        with np.errstate(over="ignore"):
+            if self.F == "poly":
+                Fv = np.where(S > 0, np.abs(S) ** self.n, 0.0)
+            else:
+                Fv = np.exp(S)
+            E = -Fv.sum(axis=1) + _cube_inf(Q)
+        Qn = None
+        if want_step:
+            smax = S.max(axis=1, keepdims=True)
+            if self.F == "poly":
+                pos = S > 0
+                scale = np.where(smax > 0, smax, 1.0)
+                G = np.where(pos, (np.where(pos, S, 0.0) / scale) ** (self.n - 1.0), 0.0)
+            else:
+                G = np.exp(S - smax)
+            Qn = _sign_keep(G @ self.X, Q)
+        return E, Qn, None
