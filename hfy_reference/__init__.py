@@ -43,6 +43,7 @@ from .regularizers import (
     Tsallis,
     fy_loss,
 )
+from .structured import SequentialKSubsets, SparseMAPSolution
 
 __version__ = "0.1.0"
 
@@ -74,5 +75,7 @@ __all__ = [
     "Sign",
     "Tanh",
     "POST_TRANSFORMS",
+    "SequentialKSubsets",
+    "SparseMAPSolution",
     "__version__",
 ]

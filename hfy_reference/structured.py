@@ -1,0 +1,357 @@
+r"""Structured SparseMAP: sequential k-subsets (SPEC §2).
+
+Structures are binary chains ``y`` in ``{0,1}^N`` with exactly ``k`` ones, scored
+
+.. math::
+
+    s(y) = \sum_i z_i y_i + w \sum_{i\ge 2} y_{i-1} y_i ,
+
+so that ``w >= 0`` rewards retrieving consecutive items.  SparseMAP [NMBC18]_
+regularizes only the unary marginals:
+
+.. math::
+
+    \mu = \operatorname*{argmax}_{(\mu,\nu)\in\mathcal M_{seq}}\;
+      \langle z, \mu\rangle + w \textstyle\sum_i \nu_i - \tfrac12\|\mu\|^2,
+
+where ``M_seq`` is the marginal polytope (the convex hull of the structures' unary
+and pairwise indicator vectors).  The solution is a sparse combination of structures,
+``mu = sum_y alpha_y a_y``.  With ``w = 0`` the unary polytope is the capped simplex
+and the map equals :class:`~hfy_reference.KSubsets` (tested).
+
+References
+----------
+.. [NMBC18] V. Niculae, A. F. T. Martins, M. Blondel, C. Cardie, "SparseMAP:
+   differentiable sparse structured inference", ICML 2018.
+.. [NM20] V. Niculae, A. F. T. Martins, "LP-SparseMAP: differentiable relaxed
+   optimization for sparse structured prediction", ICML 2020.
+.. [SNMM24] S. Santos, V. Niculae, D. McNamee, A. F. T. Martins, "Sparse and structured
+   Hopfield networks", ICML 2024.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import _validation as V
+from . import maps as M
+from .regularizers import Regularizer, _check_simplex, _shifted_dot
+
+__all__ = ["SequentialKSubsets", "SparseMAPSolution"]
+
+_EPS = np.finfo(np.float64).eps
+_CONVENTIONS = ("standard", "lp-sparsemap")
+
+
+def _kernels():
+    from ._kernels import sparsemap
+
+    return sparsemap
+
+
+class SparseMAPSolution(NamedTuple):
+    """The solution of one SparseMAP problem.
+
+    Attributes
+    ----------
+    mu : ndarray, shape (N,)
+        Unary marginals, ``mu = structures.T @ weights``.
+    structures : ndarray of bool, shape (S, N)
+        The active structures (rows: indicator vectors of the retrieved positions).
+    weights : ndarray, shape (S,)
+        Their weights, ``> 0`` and summing to 1.
+    """
+
+    mu: np.ndarray
+    structures: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class SequentialKSubsets(Regularizer):
+    r"""SparseMAP over sequential k-subsets (binary chains with exactly ``k`` ones).
+
+    ``argmax(z)`` returns the unary marginals ``mu`` of
+
+    .. math::
+
+        \max_{(\mu,\nu)\in\mathcal M_{seq}} \langle z,\mu\rangle
+          + w\textstyle\sum_i\nu_i - \Omega(\mu),\qquad
+        \Omega(\mu) = \tfrac12\|\mu\|^2 - \tfrac k2,
+
+    solved exactly by the active-set method of [NMBC18]_ with an O(N k) dynamic-program
+    MAP oracle; :meth:`solve` also returns the active structures and their weights.
+
+    Parameters
+    ----------
+    k : int, >= 1 (at most the number of unmasked scores when used)
+    w : float, >= 0 and finite
+        Score of every pair of consecutive ones (not scaled by ``beta`` in a
+        :class:`~hfy_reference.HopfieldNetwork`).
+    convention : {"standard", "lp-sparsemap"}
+        ``"standard"`` regularizes the unary marginals, ``½‖mu‖²`` (SPEC §2).
+        ``"lp-sparsemap"`` is the convention of the authors' code (through the
+        lp-sparsemap library [NM20]_): both binary states of every position are
+        regularized, ``½ sum_i (mu_i^2 + (1 - mu_i)^2)``, i.e.
+        ``Omega(mu) = ||mu||^2 - k``; its solution is the standard one at half the
+        scores, ``mu_lp(z; w) = mu(z/2; w/2)``, its conjugate is
+        ``2 Omega*(z/2; w/2)`` and its margin is 2.
+
+    Notes
+    -----
+    *Conjugate and loss.*  ``conjugate(z) = max <z,mu> + w sum nu - Omega(mu)`` includes
+    the pairwise score.  ``loss(z, y)`` is the FY loss of the target structure
+    ``y`` (a 0/1 vector with ``k`` ones; for ``w = 0`` any point of the capped simplex):
+    ``conjugate(z) + Omega(y) - <z, y> - w b_y``, ``b_y`` the number of adjacent pairs.
+
+    *Margin.*  ``margin`` is 1 (2 for "lp-sparsemap"): the structured margin of the
+    unary part -- exact for ``w = 0`` (``mu = a_y`` iff
+    ``min_{i in y} z_i - max_{j not in y} z_j >= 1``, as for :class:`KSubsets`).  For
+    ``w > 0`` the exact statement is the vertex condition
+    ``z^T(a_y - a_y') + w (b_y - b_y') >= ½ ||a_y - a_y'||^2`` for all ``y'``
+    (:func:`hfy_reference.theory.sequential_vertex_condition`).
+
+    *Accuracy.*  The solver stops when no structure improves the objective by more than
+    ``64 eps (sum_{top k} |z_i| + w (k - 1) + k)`` (the oracle's reduced score minus
+    ``tau``); the KKT system on the active set is solved with two steps of iterative
+    refinement.  Tests certify the returned active set exactly (rational KKT solution
+    + every structure checked) and compare the marginals to that exact solution: they
+    agree to a few ulps.
+
+    *Jacobian.*  With ``A`` the active structures' indicator vectors (columns) and
+    ``Z = (A^T A)^{-1}``: ``J = A (Z - Z 1 1^T Z / 1^T Z 1) A^T`` (half of it at
+    ``z/2`` for "lp-sparsemap"); ``w`` does not enter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hfy_reference import SequentialKSubsets, KSubsets
+    >>> z = np.array([1.0716, -1.1221, -0.3288, 0.3368, 0.0425])
+    >>> np.allclose(SequentialKSubsets(2).argmax(z), KSubsets(2).argmax(z))  # w = 0
+    True
+    >>> sol = SequentialKSubsets(2, w=1.0).solve(z)
+    >>> sol.mu.round(4)
+    array([0.4765, 0.2706, 0.0761, 0.7294, 0.4474])
+    >>> sol.structures.astype(int)
+    array([[1, 0, 0, 1, 0],
+           [0, 0, 0, 1, 1],
+           [1, 1, 0, 0, 0],
+           [0, 0, 1, 1, 0]])
+    >>> sol.weights.round(4), float(sol.weights.sum())
+    (array([0.2059, 0.4474, 0.2706, 0.0761]), 1.0)
+    """
+
+    k: int = 2
+    w: float = 0.0
+    convention: str = "standard"
+
+    def __post_init__(self):
+        kk = V.check_k(self.k, n_min=np.iinfo(np.int64).max)
+        object.__setattr__(self, "k", kk)
+        wv = V._real_scalar(self.w, "w")
+        if not (math.isfinite(wv) and wv >= 0.0):
+            raise ValueError(f"w must be a finite number >= 0; got {wv!r}")
+        object.__setattr__(self, "w", wv)
+        if self.convention not in _CONVENTIONS:
+            raise ValueError(
+                f"convention must be one of {_CONVENTIONS}; got {self.convention!r}"
+            )
+
+    # ---- properties ------------------------------------------------------------------
+    @property
+    def _half(self) -> bool:
+        return self.convention == "lp-sparsemap"
+
+    @property
+    def margin(self) -> float:
+        return 2.0 if self._half else 1.0
+
+    @property
+    def label(self) -> str:
+        extra = ", lp-sparsemap" if self._half else ""
+        return f"sequential {self.k}-subsets (w={self.w:g}{extra})"
+
+    @property
+    def max_pairwise_bonus(self) -> float:
+        """``max_y w b_y = w (k - 1)``: the largest pairwise score of a structure."""
+        return self.w * (self.k - 1)
+
+    # ---- solver ----------------------------------------------------------------------
+    @staticmethod
+    def _max_iter(n):
+        return 1000 + 20 * n
+
+    def _check_status(self, info):
+        kern = _kernels()
+        st = info[:, kern.INFO_STATUS]
+        if (st != 0).any():
+            r = int(np.flatnonzero(st != 0)[0])
+            code = int(st[r])
+            why = {1: "the iteration cap was reached",
+                   2: "the oracle re-proposed an active structure (numerical stall)",
+                   3: "the active set reached N + 1 structures",
+                   4: "an exchange step was unbounded"}.get(code, "unknown status")
+            gap = info[r, kern.INFO_GAP]
+            raise RuntimeError(
+                f"SequentialKSubsets active-set solver did not converge on row {r}: {why} "
+                f"(remaining improvement {gap:.3g}); please report this input"
+            )
+
+    def _map_info(self, rows: V.Rows):
+        Z = rows.data
+        if self._half:
+            Z = 0.5 * Z
+        return self._run_w(Z, 0.5 * self.w if self._half else self.w)
+
+    def _run_w(self, Z, w):
+        R, n = Z.shape
+        kern = _kernels()
+        mu = np.empty((R, n))
+        info = np.empty((R, kern.N_INFO))
+        fin = np.where(np.isfinite(Z), np.abs(Z), 0.0)
+        k = self.k
+        top = (-np.partition(-fin, k - 1, axis=1)[:, :k]).sum(axis=1)
+        tol = 64.0 * _EPS * (top + w * (k - 1) + k)
+        kern.seq_ksubsets_rows(np.ascontiguousarray(Z), w, k, tol, self._max_iter(n),
+                               n + 1, mu, info)
+        self._check_status(info)
+        return mu, info
+
+    def _solve_row(self, z: np.ndarray) -> SparseMAPSolution:
+        """Standard-or-lp solution of one canonical row, with its structures."""
+        kern = _kernels()
+        zz = 0.5 * z if self._half else z
+        w = 0.5 * self.w if self._half else self.w
+        n = z.shape[0]
+        k = self.k
+        cap = n + 1
+        idx = np.empty((cap, k), dtype=np.int64)
+        alpha = np.empty(cap)
+        mu = np.empty(n)
+        info = np.empty(kern.N_INFO)
+        fin = np.where(np.isfinite(zz), np.abs(zz), 0.0)
+        top = float(np.sort(fin)[::-1][:k].sum())
+        tol = 64.0 * _EPS * (top + w * (k - 1) + k)
+        na = kern.seq_ksubsets_solve(np.ascontiguousarray(zz), w, k, tol,
+                                     self._max_iter(n), cap, idx, alpha, mu, info)
+        self._check_status(info[None, :])
+        S = np.zeros((na, n), dtype=bool)
+        for a in range(na):
+            S[a, idx[a]] = True
+        return SparseMAPSolution(mu, S, alpha[:na].copy())
+
+    # ---- Regularizer hooks -----------------------------------------------------------
+    def _validate_rows(self, rows):
+        V.check_k(self.k, M.min_unmasked(rows))
+
+    def _map(self, rows):
+        return self._map_info(rows)[0]
+
+    def _omega(self, P):
+        val = 0.5 * np.sum(P * P, axis=1) - 0.5 * self.k
+        return 2.0 * val if self._half else val
+
+    def _check_domain(self, P, name, n_min):
+        if P.shape[1] < self.k:
+            raise ValueError(
+                f"{name} has {P.shape[1]} entries along the axis; {self!r} needs at least k"
+            )
+        _check_simplex(P, name, total=float(self.k), upper=1.0)
+
+    def _barycenter(self, n):
+        return np.full(n, self.k / n)
+
+    def _conj_from(self, rows: V.Rows, P: np.ndarray, info: np.ndarray) -> np.ndarray:
+        """``<z,mu> + w sum nu - Omega(mu)`` from the solution, shifted by ``max z``."""
+        kern = _kernels()
+        nu = info[:, kern.INFO_NU]
+        val = (_shifted_dot(rows.data, rows.rowmax, P) + self.k * rows.rowmax
+               + self.w * nu - self._omega(P))
+        return val
+
+    def _map_conjugate(self, rows: V.Rows, want_conj: bool = True):
+        """``(mu, Omega*(z))`` for validated rows (the hook used by HopfieldNetwork)."""
+        P, info = self._map_info(rows)
+        if not want_conj:
+            return P, None
+        return P, self._conj_from(rows, P, info)
+
+    def conjugate(self, z: ArrayLike, axis: int = -1) -> np.ndarray:
+        r""":math:`\Omega^*(z) = \max_{(\mu,\nu)} \langle z,\mu\rangle + w\sum\nu -
+        \Omega(\mu)` along ``axis`` (includes the pairwise score)."""
+        rows = V.as_rows(z, axis)
+        self._validate_rows(rows)
+        P, conj = self._map_conjugate(rows, True)
+        return rows.restore_reduced(conj)
+
+    def _loss_rows(self, rows, Y):
+        P, info = self._map_info(rows)
+        kern = _kernels()
+        nu = info[:, kern.INFO_NU]
+        by = np.sum(Y[:, 1:] * Y[:, :-1], axis=1)
+        if self.w != 0.0:
+            binary = np.all((Y == 0.0) | (Y == 1.0), axis=1)
+            if not binary.all():
+                r = int(np.flatnonzero(~binary)[0])
+                raise ValueError(
+                    "y must be a structure (0/1 entries, k ones) when w > 0: the pairwise "
+                    f"marginals of a fractional y are not determined by it; slice {r} "
+                    "is fractional"
+                )
+        with np.errstate(invalid="ignore"):
+            val = (self._omega(Y) - self._omega(P)
+                   + _shifted_dot(rows.data, rows.rowmax, P - Y) + self.w * (nu - by))
+        return val
+
+    def _jvp(self, P, rows, Vt):
+        out = np.empty_like(Vt)
+        for r in range(rows.data.shape[0]):
+            sol = self._solve_row(rows.data[r])
+            out[r] = _active_jacobian(sol.structures) @ Vt[r]
+        if self._half:
+            out *= 0.5
+        return out
+
+    # ---- public extras ---------------------------------------------------------------
+    def solve(self, z: ArrayLike) -> SparseMAPSolution | list[SparseMAPSolution]:
+        """The marginals, the active structures and their weights.
+
+        Parameters
+        ----------
+        z : array_like, shape (N,) or (B, N)
+            Scores (``-inf`` entries are masks).
+
+        Returns
+        -------
+        SparseMAPSolution ``(mu, structures, weights)`` for one vector, a list of them
+        for a batch.
+        """
+        rows = V.as_rows(z, -1)
+        self._validate_rows(rows)
+        sols = [self._solve_row(rows.data[r]) for r in range(rows.data.shape[0])]
+        return sols[0] if np.ndim(z) == 1 else sols
+
+    def jacobian(self, z: ArrayLike) -> np.ndarray:
+        r"""The Jacobian ``d mu / d z`` at ``z`` (shape (N,) only), ``A(Z - Z11^TZ/1^TZ1)A^T``."""
+        rows = V.as_rows(z, -1)
+        if rows.data.shape[0] != 1 or np.ndim(z) != 1:
+            raise ValueError("jacobian takes one score vector of shape (N,)")
+        self._validate_rows(rows)
+        J = _active_jacobian(self._solve_row(rows.data[0]).structures)
+        return 0.5 * J if self._half else J
+
+
+def _active_jacobian(S: np.ndarray) -> np.ndarray:
+    """``A (Z - Z 1 1^T Z / 1^T Z 1) A^T`` with ``A = S^T`` and ``Z = (A^T A)^{-1}``."""
+    A = S.T.astype(np.float64)
+    G = A.T @ A
+    Zi = np.linalg.inv(G)
+    one = np.ones(G.shape[0])
+    z1 = Zi @ one
+    inner = Zi - np.outer(z1, z1) / (one @ z1)
+    return A @ inner @ A.T
