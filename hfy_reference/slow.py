@@ -267,26 +267,35 @@ class SlowSolution:
     omega : float
         ``Omega(p)``.
     tau : float or None
-        The multiplier of ``sum p = T`` (for smooth ``Omega``: ``z_i - dOmega/dp_i``
-        on the free entries), in the coordinates of ``z``; ``None`` for the LPs.
+        The multiplier of ``sum p = T`` (for smooth ``Omega``: ``z_i - dOmega/dp_i`` on
+        the free entries, up to the constant that ``Omega``'s gradient is written
+        with), in the coordinates of ``z``; ``None`` for the LPs.
+    error_estimate : float
+        A bound on ``max_i |p_i - p*_i|`` (``p*`` the exact solution for this float64
+        input): the last Newton step plus the first-order effect of rounding the
+        gradients, ``max_i (|J| dg)_i`` with ``J`` the Jacobian of the map on the
+        found face and ``dg_i = 4 eps (|z_i - z_ref| + |grad_i| + |tau|)``.  Measured
+        (see the module notes) to bound the actual error.  0 for an exact LP vertex
+        and for a domain that is a single point.
     kkt_residual : float
-        ``max`` over the entries of the violation of the KKT conditions, in units of
-        ``z`` (stationarity on the free entries, sign conditions on the fixed ones).
+        The largest KKT violation left: the last Newton step (units of ``p``) or a sign
+        condition of a fixed entry (units of ``z``).
     method : str
         ``"slsqp+newton"``, ``"linprog"`` or ``"trivial"``.
     slsqp_iterations, newton_iterations : int
         Work done by each stage.
     """
 
-    __slots__ = ("p", "value", "omega", "tau", "kkt_residual", "method",
+    __slots__ = ("p", "value", "omega", "tau", "error_estimate", "kkt_residual", "method",
                  "slsqp_iterations", "newton_iterations")
 
-    def __init__(self, p, value, omega, tau, kkt_residual, method, slsqp_iterations=0,
-                 newton_iterations=0):
+    def __init__(self, p, value, omega, tau, error_estimate, kkt_residual, method,
+                 slsqp_iterations=0, newton_iterations=0):
         self.p = p
         self.value = value
         self.omega = omega
         self.tau = tau
+        self.error_estimate = error_estimate
         self.kkt_residual = kkt_residual
         self.method = method
         self.slsqp_iterations = slsqp_iterations
@@ -294,7 +303,7 @@ class SlowSolution:
 
     def __repr__(self) -> str:
         return (f"SlowSolution(p={self.p!r}, value={self.value!r}, tau={self.tau!r}, "
-                f"kkt_residual={self.kkt_residual!r}, method={self.method!r})")
+                f"error_estimate={self.error_estimate!r}, method={self.method!r})")
 
 
 def _grad_at(reg, p: np.ndarray, i: int, t: float) -> float:
@@ -348,7 +357,13 @@ def _newton_step(reg, p, F, g, r):
     if not sw > 0:  # every free entry has infinite curvature (p = 0, alpha < 2)
         return np.zeros(len(F)), c0
     lam = math.fsum(w * gs) / sw - r / sw
-    return w * (gs - lam), lam + c0
+    d = w * (gs - lam)
+    # the entry of largest w (smallest curvature) takes what the constraint leaves:
+    # d_b = r - sum_{j != b} d_j, exact where w_b (gs_b - lam) would cancel
+    b = int(np.argmax(w))
+    d[b] = 0.0
+    d[b] = r - math.fsum(d)
+    return d, lam + c0
 
 
 def _sign_violations(reg, zs, p, low, up, u, tau):
@@ -419,10 +434,18 @@ def _polish(reg, zs, u, total, p, max_iter):
             d, tau = _newton_step(reg, p, F, g, r)
             dmax = float(np.max(np.abs(d))) if len(d) else 0.0
             new = p[F] + d
-            for j in np.flatnonzero((new <= 0.0) | (new >= u[F])):
-                # a step out of the domain: solve this entry's own KKT equation instead
+            for j in np.flatnonzero((new <= 0.0) | (new >= np.minimum(u[F], total))):
+                # a step out of the domain
                 i = F[j]
-                t = _coord_root(reg, zs, p, i, tau, min(u[i], total))
+                hi = min(u[i], total)
+                if not reg.dense:  # separable: solve this entry's own KKT equation
+                    t = _coord_root(reg, zs, p, i, tau, hi)
+                elif new[j] <= 0.0:  # fix it at 0 if its multiplier says so, else shrink
+                    out = zs[i] - _grad_at(reg, p, i, _TINY) <= tau
+                    t = 0.0 if out else p[i] / 16.0
+                else:
+                    at_cap = u[i] < total and zs[i] - _grad_at(reg, p, i, u[i]) >= tau
+                    t = u[i] if at_cap else hi - (hi - p[i]) / 16.0
                 new[j] = t
                 if t == 0.0:
                     low[i], free[i] = True, False
@@ -436,7 +459,8 @@ def _polish(reg, zs, u, total, p, max_iter):
                 since_best += 1
             converged = dmax <= 8 * _EPS * max(float(np.max(p)), _TINY) and (
                 abs(total - math.fsum(p)) <= 8 * _EPS * total)
-            if not converged and since_best < 6:
+            stalled = since_best >= 6 and best <= 1e-6 * max(float(np.max(p)), _TINY)
+            if not (converged or stalled):
                 continue
         # this face is solved: the multiplier at the current point, then the fixed
         # entries' sign conditions; release the worst violator
@@ -463,7 +487,48 @@ def _polish(reg, zs, u, total, p, max_iter):
     tau = _multiplier(reg, zs, p, low, up, free, u)
     viol, _ = _sign_violations(reg, zs, p, low, up, u, tau)
     step = max(dmax, abs(total - math.fsum(p)))
-    return p, tau, it, step, viol
+    fe = _forward_error(reg, zs, p, F, tau) + 2 * _EPS * float(np.max(p))
+    return p, tau, it, step, viol, fe
+
+
+def _forward_error(reg, zs, p, F, tau) -> float:
+    """First-order bound on ``max_i |p_i - p*_i|`` caused by rounding the gradients.
+
+    The free entries solve ``zs_F - grad Omega(p)_F = tau 1``; each gradient entry is
+    evaluated with a relative error of a few ulps, ``dg_i = 4 eps (|zs_i| +
+    |grad_i| + |tau|)``, which moves ``p_F`` by ``J dg`` with ``J`` the Jacobian of
+    the map on this face (the ``H``-block of the inverse bordered KKT matrix).  The
+    bound is ``max_i (|J| dg)_i``.  It is large exactly where the map is ill
+    conditioned (entmax/normmax with ``alpha > 2`` and entries near the threshold,
+    where ``dp/dz ~ p^(2-alpha)``)."""
+    if len(F) == 0:
+        return 0.0
+    gk = reg.grad_kkt(p)[F]
+    dg = 4 * _EPS * (np.abs(zs[F]) + np.abs(gk) + abs(tau))
+    if reg.dense:
+        m = len(F)
+        K = np.zeros((m + 1, m + 1))
+        K[:m, :m] = reg.hess(p)[np.ix_(F, F)]
+        K[:m, m] = 1.0
+        K[m, :m] = 1.0
+        try:
+            J = np.linalg.inv(K)[:m, :m]
+        except np.linalg.LinAlgError:
+            return np.inf
+        return float(np.max(np.abs(J) @ dg))
+    # J = diag(w) - w w^T / sum w (w = diagonal of H^-1); |J_ii| = w_i s_i / sum w with
+    # s_i = sum_{j != i} w_j, computed without cancellation when one w dominates
+    w = np.minimum(reg.inv_hess(p[F]), 1e300)
+    sw = float(np.sum(w))
+    if not sw > 0:
+        return 0.0
+    big = int(np.argmax(w))
+    rest = math.fsum(np.delete(w, big))
+    s_other = rest - w + w[big]
+    s_other[big] = rest
+    wdg = w * dg
+    off = float(np.sum(wdg)) - wdg  # sum_{j != i} w_j dg_j
+    return float(np.max(w / sw * (s_other * dg + off)))
 
 
 def _solve_smooth(reg, zf, u, total):
@@ -471,7 +536,7 @@ def _solve_smooth(reg, zf, u, total):
     finite with a finite range, ``sum min(u, total) >= total``).
 
     Returns ``(p, info)`` with ``info = (tau, step, sign_violation, z_ref,
-    slsqp_iterations, newton_iterations)``, or ``info = None`` when the domain is a
+    slsqp_iterations, newton_iterations, error_estimate)``, or ``info = None`` when the domain is a
     single point.  The Newton stage works with ``z - z_ref``, ``z_ref`` the score of
     the largest entry of the SLSQP point: the scores of the free entries lie within
     the range of ``grad Omega`` of ``z_ref``, so these differences are exact (Sterbenz)
@@ -517,8 +582,8 @@ def _solve_smooth(reg, zf, u, total):
         ref = int(np.argmax(np.where(inside, x, -1.0))) if inside.any() else int(np.argmax(x))
         z_ref = float(zf[ref])
         zr = zf - z_ref
-        p, tau, nit, step, viol = _polish(reg, zr, ucap, total, x, 200 + 4 * n)
-    return p, (tau + z_ref, step, viol, z_ref, int(res.nit), nit)
+        p, tau, nit, step, viol, err = _polish(reg, zr, ucap, total, x, 200 + 4 * n)
+    return p, (tau + z_ref, step, viol, z_ref, int(res.nit), nit, err)
 
 
 def _lp_solve(c, A_ub, b_ub, A_eq, b_eq, bounds):
@@ -540,18 +605,20 @@ def _snap_vertex(x: np.ndarray) -> np.ndarray:
     ``{p >= 0, p_i <= s, sum p = 1}`` each entry has an active bound.  HiGHS returns
     such a vertex up to its tolerances (1e-10); it is replaced by the exact
     ``1/|S|`` on ``S = {i : x_i > max x / 2}`` when that is within 1e-7 of ``x``
-    (otherwise ``x`` is returned unchanged)."""
+    (otherwise ``x`` is returned unchanged).  Returns ``(p, error_estimate)``."""
     x = np.clip(x, 0.0, 1.0) + 0.0  # + 0.0: no -0.0
     S = x > 0.5 * float(np.max(x))
     v = np.where(S, 1.0 / int(S.sum()), 0.0)
-    return v if float(np.max(np.abs(v - x))) <= 1e-7 else x
+    if float(np.max(np.abs(v - x))) <= 1e-7:
+        return v, 0.0
+    return x, 1e-7
 
 
 def _solve_argmax(zs):
     """LP ``max <zs, p>`` on the simplex; ties: least ``max p`` (a second LP)."""
     n = len(zs)
     if n == 1:
-        return np.ones(1)
+        return np.ones(1), 0.0
     R = -float(np.min(zs))
     zn = zs / R if R > 0 else np.zeros(n)
     st1 = _lp_solve(-zn, None, None, np.ones((1, n)), [1.0], [(0, None)] * n)
@@ -579,7 +646,7 @@ def _solve_normmax_inf(zs):
     several maximizers: the largest ``s`` (a second LP)."""
     n = len(zs)
     if n == 1:
-        return np.ones(1)
+        return np.ones(1), 0.0
     R = -float(np.min(zs))
     c = 1.0 / (1.0 + R)
     A_ub = np.zeros((n, n + 1))
@@ -723,16 +790,12 @@ def solve(z: ArrayLike, which: str, **params) -> SlowSolution:
     p = np.zeros(len(z))
     tau = None
     info = None
-    kres = 0.0
+    kres = err = 0.0
     nit = nnewt = 0
-    if kind == "argmax":
-        pf = _solve_argmax(zs)
+    if kind in ("argmax", "normmax_inf"):
+        pf, err = _solve_argmax(zs) if kind == "argmax" else _solve_normmax_inf(zs)
         method = "linprog"
-        omega_val = 0.0
-    elif kind == "normmax_inf":
-        pf = _solve_normmax_inf(zs)
-        method = "linprog"
-        omega_val = float(np.max(pf)) - 1.0
+        omega_val = 0.0 if kind == "argmax" else float(np.max(pf)) - 1.0
     else:
         pf, info = _solve_smooth(reg, zf, upper[finite], total)
         with np.errstate(all="ignore"):
@@ -741,10 +804,13 @@ def solve(z: ArrayLike, which: str, **params) -> SlowSolution:
             method = "trivial"
         else:
             method = "slsqp+newton"
-            tau, step, viol, z_ref, nit, nnewt = info
+            tau, step, viol, z_ref, nit, nnewt, fe = info
             kres = max(step, viol)
+            err = fe + step
             zscale = 1.0 + abs(tau - z_ref) + float(-np.min(zs))
-            if not (step <= 1e-11 * total and viol <= 1e-9 * zscale):
+            feasible = bool(np.all(pf >= 0) and np.all(pf <= upper[finite])
+                            and abs(math.fsum(pf) - total) <= 1e-12 * total)
+            if not (feasible and step <= 1e-12 * total + 4 * fe and viol <= 1e-9 * zscale):
                 raise RuntimeError(
                     f"slow {which}: the solver did not converge (last Newton step "
                     f"{step:.3e}, KKT sign violation {viol:.3e}); input z = "
@@ -755,7 +821,7 @@ def solve(z: ArrayLike, which: str, **params) -> SlowSolution:
         value = math.fsum((zf - z_ref) * pf) - omega_val + z_ref * math.fsum(pf)
     else:
         value = math.fsum(zs * pf) - omega_val + zmax * math.fsum(pf)
-    return SlowSolution(p, value, omega_val, tau, kres, method, nit, nnewt)
+    return SlowSolution(p, value, omega_val, tau, err, kres, method, nit, nnewt)
 
 
 # ---------------------------------------------------------------------------------------
