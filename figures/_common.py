@@ -62,27 +62,39 @@ def support_change_temperatures(z, reg, t_max: float) -> tuple[np.ndarray, bool]
         return locate_support_changes(z, reg, t_max), False
 
 
-def locate_support_changes(z, reg, t_max: float, n_scan: int = 2000) -> np.ndarray:
-    """Support changes of ``T ↦ reg.argmax(z / T)`` on ``(0, t_max]``, located by a scan
-    on ``n_scan`` temperatures and bisection (may miss changes that undo each other
-    within one scan step)."""
+def locate_support_changes(z, reg, t_max: float, n_scan: int = 2000,
+                           n_split: int = 32) -> np.ndarray:
+    """Support changes of ``T ↦ reg.argmax(z / T)`` on ``(0, t_max]``: a scan on
+    ``n_scan`` temperatures, then every bracket where the support differs is refined
+    by splitting it into ``n_split`` parts per round (all brackets in one batched call)
+    until its relative width is ``4 eps``; returns the upper end of each bracket.  Two
+    changes that undo each other within one scan step are missed."""
     z = np.asarray(z, dtype=np.float64)
     grid = np.linspace(t_max / n_scan, t_max, n_scan)
-    P = reg.argmax(z[None, :] / grid[:, None])
-    keys = [support_key(p) for p in P]
-    out = []
-    for j in range(n_scan - 1):
-        if keys[j] == keys[j + 1]:
-            continue
-        lo, hi = grid[j], grid[j + 1]
-        k_lo = keys[j]
-        while hi - lo > 4 * np.finfo(float).eps * hi:
-            mid = 0.5 * (lo + hi)
-            if mid in (lo, hi):
-                break
-            if support_key(reg.argmax(z / mid)) == k_lo:
-                lo = mid
-            else:
-                hi = mid
-        out.append(hi)
-    return np.asarray(out)
+    keys = _keys(reg, z, grid)
+    idx = [j for j in range(n_scan - 1) if keys[j] != keys[j + 1]]
+    lo = grid[idx].copy()
+    hi = grid[[j + 1 for j in idx]].copy()
+    k_lo = [keys[j] for j in idx]
+    frac = np.linspace(0.0, 1.0, n_split + 1)[1:-1]
+    while len(lo) and np.any(hi - lo > 4 * np.finfo(float).eps * hi):
+        pts = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
+        kp = _keys(reg, z, pts.ravel())
+        for b in range(len(lo)):
+            row = kp[b * frac.size:(b + 1) * frac.size]
+            same = [i for i, k in enumerate(row) if k == k_lo[b]]
+            # the support only changes once in a bracket this small: advance to the
+            # last point that still has the support of the lower end
+            last = max(same) if same else -1
+            new_lo = pts[b, last] if last >= 0 else lo[b]
+            new_hi = pts[b, last + 1] if last + 1 < frac.size else hi[b]
+            if new_lo == lo[b] and new_hi == hi[b]:  # no float strictly inside
+                lo[b] = hi[b]
+                continue
+            lo[b], hi[b] = new_lo, new_hi
+    return hi
+
+
+def _keys(reg, z: np.ndarray, temps: np.ndarray) -> list[tuple]:
+    P = reg.argmax(z[None, :] / np.asarray(temps)[:, None])
+    return [support_key(p) for p in P]

@@ -125,12 +125,17 @@ def coord_colors(n: int) -> list:
 def map_color(reg_or_label) -> str:
     """The colour of a map, from a :class:`~hfy_reference.Regularizer` or its label.
 
-    Labels not in :data:`MAP_COLORS` get a colour from a reserve list, chosen from a
-    checksum of the label (the same in every run and every figure).
+    A label with a parenthesized suffix (``"sequential 2-subsets (w=0.5)"``) takes the
+    colour of its stem.  Other labels not in :data:`MAP_COLORS` get a colour from a
+    reserve list, chosen from a checksum of the label (the same in every run and every
+    figure).
     """
     label = reg_or_label if isinstance(reg_or_label, str) else reg_or_label.label
     if label in MAP_COLORS:
         return MAP_COLORS[label]
+    base = label.split(" (")[0]  # e.g. "sequential 2-subsets (w=0.5)"
+    if base in MAP_COLORS:
+        return MAP_COLORS[base]
     return _RESERVE[zlib.crc32(label.encode()) % len(_RESERVE)]
 
 

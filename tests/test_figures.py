@@ -18,8 +18,37 @@ from matplotlib.figure import Figure
 
 import figures
 from figures import cli
+from hfy_reference import KSubsets, NormEntropy, Shannon, Tsallis
 
 matplotlib.use("Agg")  # no pyplot is imported: figures are bare Figure objects
+
+TALK_Z = np.array([1.0716, -1.1221, -0.3288, 0.3368, 0.0425])
+
+# the maps the regularization path must show, keyed by the title of their panel
+PATH_MAPS = {
+    "softmax": Shannon(),
+    "1.5-entmax": Tsallis(1.5),
+    "sparsemax": Tsallis(2.0),
+    "2-normmax": NormEntropy(2.0),
+    "5-normmax": NormEntropy(5.0),
+    "SparseMAP 2-subsets": KSubsets(2),
+}
+
+
+
+
+def _sequential():
+    """SequentialKSubsets(2, w=0.5), the last map of the path (None before it lands)."""
+    try:
+        from hfy_reference.structured import SequentialKSubsets
+    except ImportError:
+        return None
+    return SequentialKSubsets(2, w=0.5)
+
+
+SEQ = _sequential()
+if SEQ is not None:
+    PATH_MAPS["sequential 2-subsets (w=0.5)"] = SEQ
 
 
 def _render(fig: Figure) -> None:
@@ -33,11 +62,7 @@ def _data_axes(fig: Figure):
 
 
 def _quick(name: str) -> Figure:
-    try:
-        fn = figures.get(name)
-    except ImportError as exc:  # a library module this figure needs has not landed
-        pytest.skip(f"{name}: {exc}")
-    return fn(**figures.QUICK[name])
+    return figures.get(name)(**figures.QUICK[name])
 
 
 # ---- every figure -----------------------------------------------------------------
@@ -71,6 +96,112 @@ def test_unknown_figure_name():
         figures.get("nope")
 
 
+# ---- regularization path ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def path_fig():
+    from figures.regularization_path import regularization_path
+
+    return regularization_path(n_points=150)
+
+
+def _path_panels(fig):
+    return {ax.get_title(): ax for ax in _data_axes(fig)}
+
+
+def test_regularization_path_shows_the_talks_maps(path_fig):
+    titles = set(_path_panels(path_fig))
+    assert titles == set(PATH_MAPS)
+    assert len(titles) == (7 if SEQ is not None else 6)
+    for ax in _path_panels(path_fig).values():
+        assert ax.get_xlim() == (0.0, 6.0)
+
+
+def test_regularization_path_lines_are_the_library_maps(path_fig):
+    for title, ax in _path_panels(path_fig).items():
+        if title not in PATH_MAPS:
+            continue
+        reg = PATH_MAPS[title]
+        coords = [ln for ln in ax.lines if not str(ln.get_gid()).startswith("transition")]
+        assert len(coords) == TALK_Z.size
+        for i, ln in enumerate(coords):
+            t = np.asarray(ln.get_xdata(), dtype=float)
+            y = np.asarray(ln.get_ydata(), dtype=float)
+            assert t.min() > 0.0 and t.max() == pytest.approx(6.0)
+            assert t.size >= 150
+            # beta z evaluated as z / t, as plotted: at a transition temperature an
+            # entering coordinate of 5-normmax grows like (gap)^(1/4), so one ulp in the
+            # scores moves it by ~1e-4
+            expected = reg.argmax(TALK_Z[None, :] / t[:, None])[:, i]
+            np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-15,
+                                       err_msg=f"{title}, coordinate {i + 1}")
+
+
+def _supports(reg, t):
+    """Support pattern of ``reg.argmax(z / t)`` for each temperature in ``t`` (one
+    batched call); for the structured maps also which entries are saturated at 1 (the
+    free set changes there too)."""
+    P = reg.argmax(TALK_Z[None, :] / np.asarray(t, dtype=float)[:, None])
+    K = P > 0
+    if not isinstance(reg, (Shannon, Tsallis, NormEntropy)):
+        K = np.concatenate([K, P >= 1], axis=1)
+    return [tuple(row) for row in K]
+
+
+def test_transition_marks_are_where_the_support_changes(path_fig):
+    checked = 0
+    for title, ax in _path_panels(path_fig).items():
+        reg = PATH_MAPS[title]
+        exact = sorted(ln.get_xdata()[0] for ln in ax.lines if ln.get_gid() == "transition")
+        located = sorted(ln.get_xdata()[0] for ln in ax.lines
+                         if ln.get_gid() == "transition-located")
+        if reg is SEQ:  # no closed form: located by bisection, drawn differently
+            assert exact == []
+            marks, rel = located, 1e-9
+        else:
+            assert located == []
+            marks, rel = exact, 1e-7
+        if isinstance(reg, Shannon):
+            assert marks == [], "softmax is dense: no support change"
+            continue
+        assert marks, f"{title}: no transition marked"
+        # (1) the support differs just below and just above each mark
+        assert all(0.0 < tm <= 6.0 for tm in marks)
+        inside = [tm for tm in marks if tm * (1 + rel) <= 6.0]
+        sides = _supports(reg, [x for tm in inside for x in (tm * (1 - rel), tm * (1 + rel))])
+        for j, tm in enumerate(inside):
+            assert sides[2 * j] != sides[2 * j + 1], f"{title}: no change at {tm}"
+            checked += 1
+        # (2) between marks the support is constant: every change on a fine grid has
+        # a mark in between
+        grid = np.linspace(6.0 / 3000, 6.0, 3000)
+        sup = _supports(reg, grid)
+        for a, b, sa, sb in zip(grid[:-1], grid[1:], sup[:-1], sup[1:], strict=True):
+            if sa != sb:
+                assert any(a <= tm <= b for tm in marks), \
+                    f"{title}: support changes in ({a}, {b}) without a mark"
+    assert checked >= 16
+
+
+def test_exact_marks_match_the_spec_thresholds(path_fig):
+    """Sparsemax: sorted entry (s) enters at T_s = sum_{j<s} (z_(j) - z_(s)) (SPEC §1)."""
+    ax = _path_panels(path_fig)["sparsemax"]
+    marks = sorted(ln.get_xdata()[0] for ln in ax.lines if ln.get_gid() == "transition")
+    zs = np.sort(TALK_Z)[::-1]
+    expected = sorted(float(np.sum(zs[:s] - zs[s])) for s in range(1, zs.size))
+    np.testing.assert_allclose(marks, [t for t in expected if t <= 6.0], rtol=1e-14)
+
+
+def test_located_marks_agree_with_the_closed_forms():
+    """The bisection used for maps without a closed form (sequential k-subsets) finds
+    the exact temperatures where theory has them."""
+    from figures._common import locate_support_changes
+    from hfy_reference.theory import support_change_temperatures
+
+    for reg in (Tsallis(2.0), NormEntropy(2.0), KSubsets(2)):
+        np.testing.assert_allclose(locate_support_changes(TALK_Z, reg, 6.0),
+                                   support_change_temperatures(TALK_Z, reg, 6.0), rtol=1e-13)
+
+
 # ---- margins ------------------------------------------------------------------------
 def test_margins_marked_where_the_loss_reaches_zero():
     from figures.margins import margins
@@ -95,6 +226,86 @@ def test_margins_marked_where_the_loss_reaches_zero():
                 1.0 / 3.0 if label.startswith("4-entmax") else 1.0)
             assert (loss[s >= m + 1e-9] <= 1e-12).all(), label
             assert (loss[s < m - 1e-3] > 0).all(), label
+
+
+# ---- Hopfield figures ---------------------------------------------------------------
+FIXED_UNIT = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0]]) / np.sqrt(2.0)
+SIMPLEX_MAPS = ["softmax", "1.5-entmax", "sparsemax", "2-normmax", "5-normmax"]
+
+
+def test_basins_colour_the_pattern_each_query_reaches():
+    from figures.basins import basins
+    from hfy_reference.hopfield import HopfieldNetwork
+
+    fig = basins(n_grid=20, n_random=1, posts=(), max_iter=30)
+    rows = np.array(_data_axes(fig)).reshape(2, 5)
+    assert [ax.get_title() for ax in rows[0]] == SIMPLEX_MAPS
+    for ax in rows[0]:  # the fixed patterns, plain update, beta = 10
+        reg = PATH_MAPS[ax.get_title()]
+        img = ax.images[0]
+        lab = np.asarray(img.get_array())
+        x0, x1, y0, y1 = img.get_extent()
+        g = np.linspace(x0, x1, lab.shape[1])
+        G1, G2 = np.meshgrid(g, np.linspace(y0, y1, lab.shape[0]))
+        Q = np.column_stack([G1.ravel(), G2.ravel()])
+        q = HopfieldNetwork(FIXED_UNIT, reg, beta=10.0).retrieve(Q, max_iter=30).q
+        d = np.linalg.norm(q[:, None, :] - FIXED_UNIT[None], axis=-1)
+        expected = np.where((d < 1e-3).any(axis=1), np.argmin(d, axis=1) + 1, 0)
+        np.testing.assert_array_equal(lab.ravel(), expected, err_msg=ax.get_title())
+        assert set(np.unique(lab)) >= {1, 2, 3}  # each pattern has a basin
+
+
+def test_energy_contour_trajectories_follow_the_update():
+    from figures.energy_contours import energy_contours
+    from hfy_reference.hopfield import HopfieldNetwork
+
+    fig = energy_contours(n_grid=25, n_random=0, n_starts=3)
+    axes = _data_axes(fig)
+    axes = [ax for ax in axes if ax.get_title() in SIMPLEX_MAPS]
+    assert len(axes) == 5
+    for ax in axes:
+        net = HopfieldNetwork(FIXED_UNIT, PATH_MAPS[ax.get_title()], beta=1.0)
+        iterates = [ln for ln in ax.lines
+                    if ln.get_marker() == "." and ln.get_linestyle() == "None"]
+        assert len(iterates) == 3
+        for ln in iterates:
+            path = np.column_stack([ln.get_xdata(), ln.get_ydata()])
+            assert len(path) >= 2
+            np.testing.assert_allclose(net.step(path[:-1]), path[1:], rtol=0, atol=1e-12)
+            E = net.energy(path)
+            assert (np.diff(E) <= 1e-12).all(), "energy increased along a plotted path"
+
+
+def test_metastable_histograms_are_distributions():
+    from figures.metastable import metastable
+
+    fig = metastable(**figures.QUICK["metastable"])
+    for ax in _data_axes(fig):
+        bars = [c for c in ax.containers if c.get_label()]
+        assert len(bars) == 6
+        for c in bars:
+            heights = np.array([r.get_height() for r in c])
+            assert heights.sum() == pytest.approx(100.0)
+            if c.get_label().startswith("SparseMAP 2-subsets"):
+                # a 2-subset marginal has at least 2 nonzero entries
+                xs = np.array([r.get_x() + r.get_width() / 2 for r in c])
+                assert heights[xs < 1.5].sum() == 0.0
+
+
+def test_capacity_curves_are_rates_and_softmax_is_never_exact():
+    from figures.capacity import capacity
+
+    fig = capacity(**figures.QUICK["capacity"])
+    ax = _data_axes(fig)[0]
+    curves = {ln.get_label(): np.asarray(ln.get_ydata()) for ln in ax.lines
+              if not ln.get_label().startswith("_")}
+    assert any(k.startswith("softmax") for k in curves)
+    for label, y in curves.items():
+        assert ((y >= 0) & (y <= 1)).all(), label
+        if label.startswith("softmax"):
+            assert (y == 0).all()
+    # at N = 2 patterns in D = 4 with beta = 100, eps = 0.01, sparse maps always succeed
+    assert curves["sparsemax ($m = 1$)"][0] == 1.0
 
 
 # ---- CLI ----------------------------------------------------------------------------
