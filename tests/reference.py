@@ -63,7 +63,7 @@ def entmax(z, alpha):
 
 def normmax(z, alpha):
     """alpha-normmax of a 1-D float64 vector (alpha > 1; np.inf allowed)."""
-    with mp.workdps(_dps_for(alpha)):
+    with mp.workdps(DPS):
         z = [mp.mpf(float(x)) if np.isfinite(x) else None for x in z]
         m = max(x for x in z if x is not None)
         t = [x - m if x is not None else mp.mpf(-10) ** 9 for x in z]
@@ -117,3 +117,29 @@ def capped(z, upper, total):
             for i, ti in enumerate(t)
         ]
         return np.array([float(x) for x in p]), p
+
+
+def entmax_two(g, alpha):
+    """alpha-entmax of ``(g, 0)`` solved in probability space: with ``p = p_1``,
+    ``p**(alpha-1) - (1-p)**(alpha-1) = (alpha-1) g`` (both entries in the support,
+    ``(alpha-1) g < 1``).  Well-conditioned at any alpha: no threshold is formed."""
+    with mp.workdps(DPS):
+        al = mp.mpf(alpha)
+        gg = mp.mpf(float(g))
+        c = (al - 1) * gg
+
+        def f(p):
+            return p ** (al - 1) - (1 - p) ** (al - 1) - c
+
+        # f is increasing on [1/2, 1]: f(1/2) = -c <= 0, f(1) = 1 - c > 0
+        lo, hi = mp.mpf(1) / 2, mp.mpf(1)
+        for _ in range(5000):
+            mid = (lo + hi) / 2
+            if mid == lo or mid == hi:
+                break
+            if f(mid) <= 0:
+                lo = mid
+            else:
+                hi = mid
+        p = (lo + hi) / 2
+        return np.array([float(p), float(1 - p)])

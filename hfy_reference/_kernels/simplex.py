@@ -45,7 +45,13 @@ def fast_two_sum(a, b):
 
 @njit(cache=True)
 def split(a):
-    """Veltkamp split of ``a`` into two halves of 26 bits (``|a| < 2**996``)."""
+    """Veltkamp split of ``a`` into two halves of 26 bits; inputs above ``2**995`` are
+    split at a scale of ``2**-28`` (exact) so that ``2**27 a`` cannot overflow."""
+    if abs(a) > 6.0e299:
+        b = a * 3.725290298461914e-09  # 2**-28
+        c = _SPLIT * b
+        hi = c - (c - b)
+        return hi * 268435456.0, (b - hi) * 268435456.0
     c = _SPLIT * a
     hi = c - (c - a)
     return hi, a - hi
@@ -53,7 +59,7 @@ def split(a):
 
 @njit(cache=True)
 def two_prod(a, b):
-    """``a * b = p + e`` exactly (Dekker), for ``|a|, |b| < 2**996``."""
+    """``a * b = p + e`` exactly (Dekker), unless the product over- or underflows."""
     p = a * b
     ah, al = split(a)
     bh, bl = split(b)
@@ -803,6 +809,28 @@ def _capped_state(th, tl, vi, uh, ul):
 
 
 @njit(cache=True)
+def _lower_bp(th, tl, vi):
+    """The lower breakpoint ``t - v`` as a double-double (``-inf`` for ``v = inf``)."""
+    if vi == np.inf:
+        return -np.inf, 0.0
+    return dd_add(th, tl, -vi, 0.0)
+
+
+@njit(cache=True)
+def _inner_bp(th, tl, v, i, loh, lol, hih, hil):
+    """A breakpoint of entry ``i`` strictly inside ``(lo, hi)`` (it has one)."""
+    if dd_gt(th[i], tl[i], loh, lol) and dd_gt(hih, hil, th[i], tl[i]):
+        return th[i], tl[i]
+    return _lower_bp(th[i], tl[i], v[i])
+
+
+@njit(cache=True)
+def _ge(ah, al, bh, bl):
+    """``a >= b`` for double-doubles (``-inf`` high parts compare on their own)."""
+    return not dd_gt(bh, bl, ah, al)
+
+
+@njit(cache=True)
 def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
     """Solve ``sum_i clip(t_i - tau, 0, v_i) = K`` for ``tau``.
 
@@ -814,6 +842,11 @@ def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
     (``out[0]`` is NaN when no entry is strictly between its bounds: then the
     solution is determined by ``state`` alone) and the state of every entry (0: zero,
     1: strictly inside, 2: at its cap) to ``state``.
+
+    Breakpoints ``t_i`` and ``t_i - v_i`` are compared as double-doubles, so an
+    interval ``[t - v, t]`` below float64 resolution (``|t| >> 2**53 v``, scores near
+    1e300) is still resolved; pivots are medians of three breakpoints (expected
+    linear time).
     """
     # bracket [lo, hi]: f(hi) < 0 <= f(lo); lo = -inf asks for the widest one
     if lo == -np.inf:
@@ -822,9 +855,12 @@ def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
             w = th[i] - min(v[i], K)
             if w < lo:
                 lo = w
+        lo = lo - 1.0 - 1e-9 * abs(lo)
+    loh, lol = lo, 0.0
+    hih, hil = hi, 0.0
     nu = 0
     C = 0.0
-    LS = 0.0
+    lsh, lsl = 0.0, 0.0
     nl = 0
     for i in range(n):
         state[i] = -1
@@ -835,15 +871,15 @@ def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
         j = 0
         while j < nu:
             i = idx[j]
-            w = th[i] - v[i]
-            if th[i] <= lo:
+            wh, wl = _lower_bp(th[i], tl[i], v[i])
+            if _ge(loh, lol, th[i], tl[i]):  # t <= lo
                 state[i] = 0
-            elif w >= hi:
+            elif _ge(wh, wl, hih, hil):  # t - v >= hi
                 state[i] = 2
                 C += v[i]
-            elif w <= lo and th[i] >= hi:
+            elif _ge(loh, lol, wh, wl) and _ge(th[i], tl[i], hih, hil):
                 state[i] = 1
-                LS += th[i]
+                lsh, lsl = dd_add(lsh, lsl, th[i], tl[i])
                 nl += 1
             else:
                 j += 1
@@ -853,36 +889,35 @@ def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
         if nu == 0:
             break
         # a pivot: a breakpoint strictly inside (lo, hi), median of three entries
-        i0 = idx[0]
-        i1 = idx[(nu - 1) // 2]
-        i2 = idx[nu - 1]
-        b0 = th[i0] if (lo < th[i0] < hi) else th[i0] - v[i0]
-        b1 = th[i1] if (lo < th[i1] < hi) else th[i1] - v[i1]
-        b2 = th[i2] if (lo < th[i2] < hi) else th[i2] - v[i2]
-        if (b0 <= b1) == (b1 <= b2):
-            p = b1
-        elif (b1 <= b0) == (b0 <= b2):
-            p = b0
-        else:
-            p = b2
-        f = C + (LS - nl * p) - K
+        a0h, a0l = _inner_bp(th, tl, v, idx[0], loh, lol, hih, hil)
+        a1h, a1l = _inner_bp(th, tl, v, idx[(nu - 1) // 2], loh, lol, hih, hil)
+        a2h, a2l = _inner_bp(th, tl, v, idx[nu - 1], loh, lol, hih, hil)
+        ph, pl = a1h, a1l
+        if dd_gt(a0h, a0l, a1h, a1l) != dd_gt(a0h, a0l, a2h, a2l):
+            ph, pl = a0h, a0l
+        elif dd_gt(a2h, a2l, a0h, a0l) != dd_gt(a2h, a2l, a1h, a1l):
+            ph, pl = a2h, a2l
+        # f(p) = C + (LS - nl p) + sum_U clip(t - p, 0, v) - K
+        xh, xl = dd_mul_d(ph, pl, float(nl)) if nl > 0 else (0.0, 0.0)
+        dh, dl = dd_add(lsh, lsl, -xh, -xl)
+        f = (C - K) + dh + dl
         for jj in range(nu):
             i = idx[jj]
-            b = th[i] - p
+            b = (th[i] - ph) + (tl[i] - pl)
             if b > 0.0:
                 f += b if b < v[i] else v[i]
         if f > 0.0:
-            lo = p
+            loh, lol = ph, pl
         elif f < 0.0:
-            hi = p
+            hih, hil = ph, pl
         else:
-            lo = p
-            hi = p
+            loh, lol = ph, pl
+            hih, hil = ph, pl
     # closed form on the found states, then check every state against tau
     for _ in range(64):
         uh, ul, nl = _capped_tau(th, tl, v, n, state, K)
         if nl == 0:
-            uh, ul = hi, 0.0
+            uh, ul = hih, hil
             break
         changed = False
         for i in range(n):
