@@ -84,8 +84,24 @@ def side_delta(rng: np.random.Generator, lo: float = 1e-9, hi: float = 1.0) -> f
     return log_uniform(rng, lo, hi)
 
 
+POSTS = {
+    None: lambda h: None,
+    "l2": lambda h: h.L2Ball(1.0),
+    "layernorm": lambda h: h.LayerNorm(),
+    "sign": lambda h: h.Sign(),
+    "tanh": lambda h: h.Tanh(1.0),
+}
+
+
+def post_object(subject, post: str | None):
+    """The post-transformation ``post`` (a name) built from the subject's module, so that
+    a negative control can substitute a broken one."""
+    return POSTS[post](subject.hopfield)
+
+
 def network(subject, X, spec, beta, post=None, **kw):
-    return subject.hopfield.HopfieldNetwork(X, spec.reg, beta=beta, post=post, **kw)
+    return subject.hopfield.HopfieldNetwork(X, spec.reg, beta=beta,
+                                            post=post_object(subject, post), **kw)
 
 
 def exact_tol(X: np.ndarray, post: str | None) -> float:

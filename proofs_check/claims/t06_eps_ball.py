@@ -136,26 +136,31 @@ def make_claim(spec: MapSpec, subject: Subject, published: bool, post=None,
         return c
 
     def boundary(rng, quick):
-        X = np.array([[1.0, 0.0], [-1.0, 0.0]])
+        # two antipodal patterns x, −x on Ψ's set: Δ_0 = 2M², ‖x_0 − x_1‖ = 2M
+        x = np.array([1.0, -1.0]) if mode == "layernorm" else np.array([1.0, 0.0])
+        X = np.array([x, -x])
+        M = float(np.linalg.norm(x))
         rows = []
         refutes = None
         for beta_mult in (1.0, 2.0, 8.0):
-            beta = thr * beta_mult
-            eps_claim = (2.0 - thr / beta) / 2.0
+            beta = thr * beta_mult / (M * M)
+            eps_claim = (2 * M * M - thr / beta) / (2 * M)
             for rel in (1e-6, 1e-3):
-                q0 = np.array([1.0 - eps_claim * (1 + rel), 0.0])
+                q0 = x * (1.0 - eps_claim * (1 + rel) / M)
                 q1 = np.asarray(H.network(subject, X, spec, beta, post).step(q0))
                 fails = float(np.max(np.abs(q1 - X[0]))) > H.exact_tol(X, post)
                 rows.append({"beta": beta, "eps_claimed": eps_claim, "beyond": rel,
                              "fails": fails})
-            q0 = np.array([1.0 - eps_claim, 0.0])
+            q0 = x * (1.0 - eps_claim / M)
             q1 = np.asarray(H.network(subject, X, spec, beta, post).step(q0))
             if float(np.max(np.abs(q1 - X[0]))) > H.exact_tol(X, post) and refutes is None:
                 refutes = {"X": X, "i": 0, "beta": beta, "eps": eps_claim, "q0": q0,
                            "q1": q1}
         tight = all(r["fails"] for r in rows)
         out = {"status": "fails outside" if tight else "holds outside", "probes": rows,
-               "note": "antipodal pair x, −x (‖x_i − x_j‖ = 2M): q₀ at ε(1 + 1e-6), ε(1 + 1e-3)"}
+               "note": ("antipodal pair x, −x (‖x_i − x_j‖ = 2M): q₀ at ε(1 + 1e-6), "
+                        "ε(1 + 1e-3); a normalizing Ψ maps (p₀ − p₁)x back to x, so there "
+                        "the bound is not attained")}
         if refutes is not None:
             out["refutes"] = True
             out["status"] = "fails inside"

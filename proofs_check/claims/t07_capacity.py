@@ -134,7 +134,8 @@ def capacity_table(spec: MapSpec, subject: Subject, rng: np.random.Generator,
     m = spec.margin
     M = 1.0
     p = P_FAIL
-    trials = 40 if quick else 200
+    trials = 20 if quick else 100
+    n_max = 300 if quick else 600
     configs = [(4, 50.0), (8, 20.0)] if quick else [
         (4, 50.0), (4, 200.0), (6, 30.0), (8, 20.0), (8, 60.0)]
     rows = []
@@ -146,7 +147,8 @@ def capacity_table(spec: MapSpec, subject: Subject, rng: np.random.Generator,
         zeta0 = 1.0 / math.acos(c0)
         n_bound0 = float(th.capacity_bound(D, p, zeta0))
         grid = sorted({max(2, int(round(v))) for v in
-                       np.geomspace(2, max(8.0, 40 * n_bound0), 9 if quick else 12)})
+                       np.geomspace(2, min(n_max, max(8.0, 40 * n_bound0)),
+                                    7 if quick else 10)})
         measured_cap = None
         for N in grid:
             zeta_n = (N / math.sqrt(p)) ** (2.0 / (D - 1))
