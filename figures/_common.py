@@ -22,7 +22,8 @@ def simplex_regularizers() -> list:
 
 
 def sequential_2_subsets(w: float = 0.5):
-    """Sequential 2-subsets SparseMAP (pairwise reward ``w`` for consecutive items)."""
+    """Sequential 2-subsets SparseMAP with reward ``w`` for two consecutive items (the
+    talk does not give its ``w``; with ``w = 0`` it would equal SparseMAP 2-subsets)."""
     from hfy_reference.structured import SequentialKSubsets
 
     return SequentialKSubsets(2, w=w)
@@ -30,12 +31,7 @@ def sequential_2_subsets(w: float = 0.5):
 
 def path_regularizers() -> list:
     """The seven maps of the regularization-path figure."""
-    regs = simplex_regularizers() + [KSubsets(2)]
-    try:
-        regs.append(sequential_2_subsets())
-    except ImportError:  # structured module not landed yet
-        pass
-    return regs
+    return simplex_regularizers() + [KSubsets(2), sequential_2_subsets()]
 
 
 def support_key(p: np.ndarray) -> tuple:

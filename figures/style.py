@@ -105,9 +105,11 @@ MAP_COLORS: dict[str, str] = {
 }
 _RESERVE = ["#999933", "#AA4499", "#117733", "#6699CC", "#661100", "#888888"]
 
-#: Colours of the stored patterns in the 2-D Hopfield figures (basins, trajectories).
-PATTERN_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-                  "#882255", "#999933"]
+#: Colours of the stored patterns in the 2-D Hopfield figures (basin fills): Paul Tol's
+#: light scheme, kept apart from the saturated map colours so that a basin is never
+#: read as a map.
+PATTERN_COLORS = ["#77AADD", "#EE8866", "#EEDD88", "#44BB99", "#FFAABB", "#BBCC33",
+                  "#99DDFF", "#AAAA00"]
 
 #: Ordered colours for the coordinates of one output, largest score first
 #: (regularization path); :func:`coord_colors` interpolates them for any ``n``.

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 import figures
 from figures import cli
 from hfy_reference import KSubsets, NormEntropy, Shannon, Tsallis
+from hfy_reference.structured import SequentialKSubsets
 
 matplotlib.use("Agg")  # no pyplot is imported: figures are bare Figure objects
 
@@ -35,20 +36,8 @@ PATH_MAPS = {
 }
 
 
-
-
-def _sequential():
-    """SequentialKSubsets(2, w=0.5), the last map of the path (None before it lands)."""
-    try:
-        from hfy_reference.structured import SequentialKSubsets
-    except ImportError:
-        return None
-    return SequentialKSubsets(2, w=0.5)
-
-
-SEQ = _sequential()
-if SEQ is not None:
-    PATH_MAPS["sequential 2-subsets (w=0.5)"] = SEQ
+SEQ = SequentialKSubsets(2, w=0.5)
+PATH_MAPS["sequential 2-subsets (w=0.5)"] = SEQ
 
 
 def _render(fig: Figure) -> None:
@@ -111,7 +100,7 @@ def _path_panels(fig):
 def test_regularization_path_shows_the_talks_maps(path_fig):
     titles = set(_path_panels(path_fig))
     assert titles == set(PATH_MAPS)
-    assert len(titles) == (7 if SEQ is not None else 6)
+    assert len(titles) == 7
     for ax in _path_panels(path_fig).values():
         assert ax.get_xlim() == (0.0, 6.0)
 
