@@ -9,7 +9,7 @@ verifier could not decide a claim (an internal error) or the command line is wro
 from __future__ import annotations
 
 import argparse
-import fnmatch
+import re
 import sys
 import time
 
@@ -21,15 +21,18 @@ from .registry import Claim, Subject
 def select(claims: list[Claim], patterns: list[str] | None) -> list[Claim]:
     """Claims whose id matches one of ``patterns``: the exact id, a prefix ending at a
     ``.`` or ``[`` boundary (``T4`` matches ``T4.stationary[sparsemax]``), or a shell glob
-    (``'T*[sparsemax]'``).  Raises ``ValueError`` for a pattern that matches nothing."""
+    with ``*`` and ``?`` (``'T*[sparsemax]'``; brackets are literal).  Raises
+    ``ValueError`` for a pattern that matches nothing."""
     if not patterns:
         return claims
     chosen: set[str] = set()
     for pat in patterns:
+        # glob with * and ? only: brackets are literal (they are part of the ids)
+        rx = re.compile(re.escape(pat).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
         hit = [c.id for c in claims
                if c.id == pat
                or (c.id.startswith(pat) and c.id[len(pat):len(pat) + 1] in (".", "["))
-               or fnmatch.fnmatchcase(c.id, pat)]
+               or rx.match(c.id)]
         if not hit:
             raise ValueError(f"--only {pat!r} matches no claim (see --list)")
         chosen.update(hit)

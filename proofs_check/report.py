@@ -217,6 +217,37 @@ def _finding(r: dict) -> str:
     return "\n".join(lines)
 
 
+def studies(records: list[dict]) -> str:
+    """The capacity tables (T7): retrieval rate vs N against the bound."""
+    out = []
+    for r in records:
+        st = r.get("study")
+        if not st or "rows" not in st:
+            continue
+        out.append(f"\n{r['id']}: exact one-step retrieval rate vs N (p = {_fmt(st['p'])}, "
+                   f"M = {_fmt(st['M'])}, m = {_fmt(st['margin'])}; "
+                   f"{st['rows'][0].get('trials', '?')} trials per cell)")
+        by = {}
+        for row in st["rows"]:
+            by.setdefault((row["D"], row["beta"]), []).append(row)
+        for (D, beta), rows in by.items():
+            summ = next((x for x in rows if x.get("summary")), {})
+            cells = []
+            for x in rows:
+                if x.get("summary"):
+                    continue
+                en = x.get("success_rate_epsN")
+                cells.append(f"{x['N']}:{x['success_rate_eps0']:.2f}"
+                             + (f"/{en:.2f}" if en is not None else ""))
+            meas = summ.get("measured_capacity_eps0")
+            ratio = summ.get("measured_over_bound")
+            out.append(f"  D={D} β={_fmt(beta)}: bound N≤{_fmt(summ.get('bound_N_eps0'))} "
+                       f"(ε=0), measured {meas if meas is not None else '-'}"
+                       + (f" (×{ratio:.2g})" if ratio else "")
+                       + "  N:rate(ε=0)[/rate(ε_N)] " + " ".join(cells))
+    return "\n".join(out)
+
+
 def render(records: list[dict], total_seconds: float, quick: bool, seed: int) -> str:
     s = summary(records)
     tail = (f"\n{s['claims']} claims ({'quick' if quick else 'full'}, seed {seed}): "
@@ -224,4 +255,5 @@ def render(records: list[dict], total_seconds: float, quick: bool, seed: int) ->
             f"{len(s['errata'])} erratum/errata in published statements, "
             f"{s['skipped']} skipped, {s['error']} error(s); {total_seconds:.1f} s; "
             f"exit code {s['exit_code']}")
-    return table(records) + "\n" + findings(records) + "\n" + tail
+    return (table(records) + "\n" + studies(records) + "\n" + findings(records) + "\n"
+            + tail)
