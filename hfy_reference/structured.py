@@ -217,8 +217,10 @@ class SequentialKSubsets(Regularizer):
         k = self.k
         top = (-np.partition(-fin, k - 1, axis=1)[:, :k]).sum(axis=1)
         tol = 64.0 * _EPS * (top + w * (k - 1) + k)
-        kern.seq_ksubsets_rows(np.ascontiguousarray(Z), w, k, tol, self._max_iter(n),
-                               n + 1, mu, info)
+        # parallel only when there is enough work to amortize waking the threads
+        run = kern.seq_ksubsets_rows if R >= 4 and R * n * k >= 50_000 \
+            else kern.seq_ksubsets_rows_serial
+        run(np.ascontiguousarray(Z), w, k, tol, self._max_iter(n), n + 1, mu, info)
         self._check_status(info)
         return mu, info
 

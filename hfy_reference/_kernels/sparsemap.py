@@ -375,6 +375,17 @@ def seq_ksubsets_rows(Z, w, k, tol, max_iter, cap, mu_out, info_out):
 
 
 @njit(cache=True)
+def seq_ksubsets_rows_serial(Z, w, k, tol, max_iter, cap, mu_out, info_out):
+    """As :func:`seq_ksubsets_rows`, one row after the other (small batches: a parallel
+    region costs a scheduler time slice on a busy machine)."""
+    rows = Z.shape[0]
+    for r in range(rows):
+        idx = np.empty((cap, k), dtype=np.int64)
+        alpha = np.empty(cap)
+        active_set(Z[r], w, k, tol[r], max_iter, cap, idx, alpha, mu_out[r], info_out[r])
+
+
+@njit(cache=True)
 def seq_ksubsets_solve(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
     """One row with its active structures (see :func:`active_set`)."""
     return active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info)
