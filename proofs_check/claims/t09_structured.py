@@ -193,6 +193,33 @@ def ksubsets_claims(spec: MapSpec, subject: Subject) -> list[Claim]:
                    got == inst["assumption_holds"])
         return c
 
+    def boundary_one(rng, quick):
+        X = _patterns(rng, k + 3, k + 4, k)
+        y = list(range(k))
+        q0 = X[y].sum(axis=0) * 0.8 + 0.1 * X[k]
+        G = float(_gaps(X, q0, y))
+        sy = X[y].sum(axis=0)
+        tol = _sum_tol(X, k)
+
+        def retrieved(b):
+            net = H.network(subject, X, spec, b)
+            mu = np.asarray(net.probabilities(q0))
+            return (bool(np.all(np.delete(mu, y) == 0.0))
+                    and float(np.max(np.abs(np.asarray(net.step(q0)) - sy))) <= tol)
+
+        lo, hi = H.bisect_beta(retrieved, 0.0, 8.0 / G)
+        meas = hi * G
+        rho = H.rounding_rho(X, q0, hi, 1.0)
+        ok = abs(meas - 1.0) <= 4 * rho + 4 * EPS
+        out = {"status": "fails outside" if ok else "threshold differs", "measured": meas,
+               "theory": 1.0, "X": X, "q0": q0, "y": y,
+               "note": "β·gap at the smallest β with q₁ = s_y (bisection)"}
+        if not ok:
+            out["refutes"] = True
+            out["counterexample"] = {"X": X, "q0": q0, "y": y, "beta_found": hi,
+                                     "beta_times_gap": meas}
+        return out
+
     # (c) ε-ball ---------------------------------------------------------------------
     def gen_eps(rng, idx):
         X, y = base(rng, idx)
@@ -236,7 +263,8 @@ def ksubsets_claims(spec: MapSpec, subject: Subject) -> list[Claim]:
                          "≥ 1, one update returns s_y, the sum of the top-k patterns."),
               formula="β(min_{i∈y} x_iᵀq₀ − max_{j∉y} x_jᵀq₀) ≥ 1 ⇒ q₁ = s_y",
               tolerance="(k+2) ulps of Σ|x_i|; β at least 4ρ from the threshold",
-              generate=gen_one, check=check_one, n=(12, 120), **common),
+              generate=gen_one, check=check_one, boundary=boundary_one,
+              boundary_decides=True, n=(12, 120), **common),
         Claim(id=f"T9.eps-ball[{spec.name}]",
               title=f"k-subsets ε-ball around s_y (k={k})",
               statement=("If Δ_y ≥ 1/β + 2Mε, every query within ε of s_y is mapped to s_y "

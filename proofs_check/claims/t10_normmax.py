@@ -70,6 +70,40 @@ def uniform_claim(spec: MapSpec) -> Claim:
             c.true("below the threshold ⇒ mass off S", bool(np.any(p[off] > 0.0)))
         return c
 
+    def boundary(rng, quick):
+        rows = []
+        refutes = None
+        for s in (1, 2, 3, 5):
+            thr = _threshold(spec, s)
+
+            def uniform(g, s=s):
+                z = np.concatenate([np.zeros(s), [-g, -g - 0.5]])
+                p = np.asarray(reg.argmax(z))
+                return bool(np.all(p[s:] == 0.0))
+
+            lo, hi = 0.0, 4.0 * thr
+            for _ in range(80):
+                mid = 0.5 * (lo + hi)
+                if mid <= lo or mid >= hi:
+                    break
+                if uniform(mid):
+                    hi = mid
+                else:
+                    lo = mid
+            rows.append({"S": s, "measured": hi, "theory": thr})
+            # thr itself is rounded (a power): allow 8 ulps of it
+            if abs(hi - thr) > 8 * EPS * thr and refutes is None:
+                refutes = {"S": s, "gap_found": hi, "threshold_claimed": thr}
+        out = {"status": "fails outside" if refutes is None else "threshold differs",
+               "measured": rows[-1]["measured"], "theory": rows[-1]["theory"],
+               "probes": rows,
+               "note": "smallest gap c − max_{j∉S} s_j (β = 1) with ŷ uniform on S, by "
+                       "bisection, for |S| = 1, 2, 3, 5"}
+        if refutes is not None:
+            out["refutes"] = True
+            out["counterexample"] = refutes
+        return out
+
     fam = spec.family
     a = spec.alpha
     txt = ("|S|^{(1−α)/α}" if fam == "norm" and not math.isinf(a) else
@@ -84,7 +118,8 @@ def uniform_claim(spec: MapSpec) -> Claim:
         tolerance=("exact zeros off S, 1/|S| to 2 ulps on S; the gap is 1e-9 (relative) or "
                    "more above the threshold, 1e-6 or more below it; decided on the float "
                    "input with fractions"),
-        generate=generate, check=check, n=(16, 160))
+        generate=generate, check=check, boundary=boundary, boundary_decides=True,
+        n=(16, 160))
 
 
 def attractor_claim(subject: Subject) -> Claim:
