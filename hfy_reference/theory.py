@@ -211,6 +211,23 @@ def _terms3(c: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
+def _tiny(*arrays) -> bool:
+    """Whether error-free products of these (scaled) arrays could underflow."""
+    for a in arrays:
+        nz = np.abs(a[a != 0])
+        if nz.size and float(nz.min()) < 2.0**-480:
+            return True
+    return False
+
+
+def _fdot(a, b):
+    """``<a, b>`` as an exact :class:`fractions.Fraction` (slow path)."""
+    from fractions import Fraction
+
+    return sum((Fraction(float(u)) * Fraction(float(v)) for u, v in zip(a, b, strict=True)),
+               Fraction(0))
+
+
 def _fsum(terms) -> float:
     return math.fsum(terms.tolist() if isinstance(terms, np.ndarray) else terms)
 
@@ -257,6 +274,7 @@ def separation(X: ArrayLike, i: int | None = None):
         idx = range(n)
     Xs, e_common = _pow2(Xa)  # a common power-of-two scale: exact, undone at the end
     absX = np.abs(Xs)
+    slow = _tiny(Xs)
     out = np.empty(len(idx))
     gam = _gamma(Xa.shape[1])
     chunk = max(1, min(len(idx), 2_000_000 // max(n, 1)))
@@ -276,6 +294,10 @@ def separation(X: ArrayLike, i: int | None = None):
             # candidates: every j whose exact value can reach the approximate max
             cand = np.flatnonzero(g + err >= g[jmax] - err[jmax])
             cand = cand[cand != ii]
+            if slow:  # entries spanning > 2**480: exact rationals
+                out[start + r] = float(min(_fdot(Xa[ii], Xa[ii]) - _fdot(Xa[ii], Xa[j])
+                                           for j in cand))
+                continue
             best = np.inf
             base = _terms(Xs[ii], Xs[ii])
             for j in cand:
@@ -327,6 +349,10 @@ def structured_separation(X: ArrayLike, y) -> float:
     def terms(r):
         return _terms(np.broadcast_to(Xs[r], Ys.shape), Ys)
 
+    if _tiny(Xs):  # entries spanning > 2**480: exact rationals
+        cy = {int(r): sum((_fdot(Xa[r], Xa[l]) for l in np.flatnonzero(mask)), start=0)
+              for r in np.concatenate([cand_i, cand_j])}
+        return float(min(cy[int(a)] for a in cand_i) - max(cy[int(b)] for b in cand_j))
     ti = {int(r): terms(r) for r in cand_i}
     tj = {int(r): terms(r) for r in cand_j}
     best = min(_fsum(np.concatenate([ti[a], -tj[b]])) for a in ti for b in tj)
@@ -376,6 +402,15 @@ def _exact_gap_ok(Xs, e_x, qs, e_q, beta, m, ins, outs) -> bool:
     b0 = int(np.argmax(cout))
     cand_a = ins[cin - err[ins] <= cin[a0] + err[ins][a0]]
     cand_b = outs[cout + err[outs] >= cout[b0] - err[outs][b0]]
+    if _tiny(Xs, qs, bs) or abs(e_tot) > 900:  # exact rationals
+        from fractions import Fraction
+
+        fb, fm = Fraction(beta), Fraction(m)
+        q = [math.ldexp(float(v), e_q) for v in qs]
+        xs = [[math.ldexp(float(v), e_x) for v in Xs[r]] for r in range(Xs.shape[0])]
+        ca = {int(a): fb * _fdot(xs[a], q) for a in cand_a}
+        cb = {int(b): fb * _fdot(xs[b], q) for b in cand_b}
+        return min(ca.values()) - max(cb.values()) >= fm
     # m * 2**(-e_tot): exact power-of-two scaling (m is a float)
     m_s = math.ldexp(m, -e_tot) if m else 0.0
     for a in cand_a:
