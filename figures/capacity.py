@@ -23,7 +23,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from . import style
 from ._common import simplex_regularizers
@@ -78,7 +77,7 @@ def guaranteed_success(N: np.ndarray, D: int, zeta: float) -> np.ndarray:
 
 
 def capacity(regs: Sequence | None = None, *, dims: Sequence[int] = (3, 5),
-             n_values: Sequence[int] | None = None, n_trials: int = 30,
+             n_values: Sequence[int] | None = None, n_trials: int = 100,
              beta: float = 100.0, eps: float = 0.01, M: float = 1.0,
              seed: int = 0) -> Figure:
     """Exact one-step retrieval from the ε-ball: Monte Carlo against T7.
@@ -137,17 +136,19 @@ def capacity(regs: Sequence | None = None, *, dims: Sequence[int] = (3, 5),
                         color=style.map_color(reg), ms=2.8, lw=1.1, label=lab)
             # the bounds, one per distinct margin
             grid = np.unique(np.round(np.logspace(0, np.log10(n_values.max()), 200)))
-            for m in sorted({reg.margin for reg in regs if reg.margin is not None}):
+            bound_handles = []
+            for m in sorted({reg.margin for reg in regs if reg.margin is not None},
+                            reverse=True):
                 zeta = zeta_for_epsilon(eps, M, m, beta)
                 c = _margin_color(regs, m)
-                ax.plot(grid, guaranteed_success(grid, D, zeta), ls=(0, (4, 2)), color=c,
-                        lw=1.0)
+                h1, = ax.plot(grid, guaranteed_success(grid, D, zeta), ls=(0, (4, 2)),
+                              color=c, lw=1.0,
+                              label=f"T7 bound, $m = {m:g}$ ($\\zeta = {zeta:.2f}$)")
                 union = [1.0 - min_angle_failure_probability(int(n), 1.0 / zeta, D)
                          if np.isfinite(zeta) else 0.0 for n in grid]
-                ax.plot(grid, union, ls=(0, (1, 1.5)), color=c, lw=1.0)
-                ax.annotate(f"bounds for $m = {m:g}$: $\\zeta = {zeta:.2f}$",
-                            xy=(0.98, 0.62 + 0.07 * m), xycoords="axes fraction", ha="right",
-                            fontsize=6.5, color=c)
+                h2, = ax.plot(grid, union, ls=(0, (1, 1.5)), color=c, lw=1.0,
+                              label=f"min-angle union bound, $m = {m:g}$")
+                bound_handles += [h1, h2]
             ax.set_xscale("log")
             ax.set_xlabel("number of patterns $N$")
             ax.set_title(f"$D = {D}$")
@@ -155,11 +156,10 @@ def capacity(regs: Sequence | None = None, *, dims: Sequence[int] = (3, 5),
             ax.grid(True, which="major")
         axes[0].set_ylabel("P(all $N$ patterns retrieved\nexactly in one step)")
         handles, labels = axes[0].get_legend_handles_labels()
-        handles += [Line2D([], [], color="0.3", ls=(0, (4, 2)), lw=1.0),
-                    Line2D([], [], color="0.3", ls=(0, (1, 1.5)), lw=1.0)]
-        labels += [r"T7 bound: $1 - p$ for $N = \sqrt{p}\,\zeta^{(D-1)/2}$",
-                   r"union bound on the min. angle $1/\zeta$"]
-        fig.legend(handles, labels, loc="outside right center")
+        fig.legend(handles, labels, loc="outside right center",
+                   title="solid: Monte Carlo\n"
+                   r"dashed: T7, $1 - p$ at $N = \sqrt{p}\,\zeta^{(D-1)/2}$"
+                   "\ndotted: its union bound on angles $< 1/\\zeta$")
         fig.suptitle(f"Exact retrieval from the $\\varepsilon$-ball: Monte Carlo ({n_trials} "
                      f"sets per point) against T7; $\\beta = {beta:g}$, "
                      f"$\\varepsilon = {eps:g}$, $M = {M:g}$")

@@ -3,6 +3,7 @@
 ::
 
     python -m figures --out DIR [--only NAME ...] [--format png|pdf] [--dpi N] [--quick]
+                      [--threads N]
 
 Each figure is written as ``DIR/NAME.png`` (or ``.pdf``).  A progress bar on stderr
 shows which figure is rendering; the exit status is 1 if any figure failed (the others
@@ -74,7 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=int, default=200, help="resolution of PNGs (default 200)")
     p.add_argument("--quick", action="store_true",
                    help="small settings (coarse grids, few draws): a smoke test")
+    p.add_argument("--threads", type=int, default=1,
+                   help="Numba threads for the library's kernels (default 1: the figures "
+                   "make many small calls, for which starting threads costs more than it "
+                   "saves)")
     return p
+
+
+def _set_threads(n: int) -> None:
+    import numba
+
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    _set_threads(args.threads)
     names = [n for n in NAMES if args.only is None or n in args.only]
     os.makedirs(args.out, exist_ok=True)
     bar = ProgressBar(len(names))

@@ -23,6 +23,18 @@ from hfy_reference.structured import SequentialKSubsets
 
 matplotlib.use("Agg")  # no pyplot is imported: figures are bare Figure objects
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_numba_thread():
+    """The figures make many small library calls; on shared cores, waking a second
+    thread per call costs ~10 ms (the CLI does the same, ``--threads 1``)."""
+    import numba
+
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(old)
+
 TALK_Z = np.array([1.0716, -1.1221, -0.3288, 0.3368, 0.0425])
 
 # the maps the regularization path must show, keyed by the title of their panel
