@@ -62,34 +62,71 @@ def _data_axes(fig: Figure):
     return [ax for ax in fig.axes if ax.axison]
 
 
-def _quick(name: str) -> Figure:
-    return figures.get(name)(**figures.QUICK[name])
+@pytest.fixture(scope="module")
+def quick_figs():
+    """Every figure on its small settings, drawn once with Agg."""
+    out = {}
+    for name in figures.NAMES:
+        fig = figures.get(name)(**figures.QUICK[name])
+        _render(fig)  # tick labels are only set at draw time
+        out[name] = fig
+    return out
 
 
 # ---- every figure -----------------------------------------------------------------
+def _shows_tick_labels(axis) -> bool:
+    return any(t.get_visible() and t.get_text() for t in axis.get_ticklabels())
+
+
 @pytest.mark.parametrize("name", figures.NAMES)
-def test_figure_renders_with_labels_and_legend(name):
-    fig = _quick(name)
+def test_figure_renders_with_labels_and_legend(name, quick_figs):
+    fig = quick_figs[name]
     assert isinstance(fig, Figure)
-    _render(fig)
     axes = _data_axes(fig)
     assert axes, "no axes with data"
     for ax in axes:
-        has_data = ax.lines or ax.collections or ax.images or ax.patches
-        assert has_data, f"{name}: empty axes {ax.get_title()!r}"
-        if ax.get_xlabel() or ax.get_ylabel():
-            continue
-        # a panel without axis labels must share both axes' meaning with a labelled
-        # panel of the same figure (e.g. the simplex triangles drawn without axes)
-        assert not ax.xaxis.get_visible() or not ax.get_xticklabels() or ax.get_title(), \
-            f"{name}: axes without labels or title"
-    assert any(ax.get_xlabel() for ax in axes), f"{name}: no x label"
-    assert any(ax.get_ylabel() for ax in axes), f"{name}: no y label"
+        where = f"{name}, axes {ax.get_title()!r}"
+        assert ax.lines or ax.collections or ax.images or ax.patches, f"{where}: empty"
+        # an axis that shows numbers is labelled (inner panels of a grid hide theirs)
+        if _shows_tick_labels(ax.xaxis):
+            assert ax.get_xlabel(), f"{where}: numbered x axis without a label"
+        if _shows_tick_labels(ax.yaxis):
+            assert ax.get_ylabel(), f"{where}: numbered y axis without a label"
+    assert any(ax.get_xlabel() for ax in axes) and any(ax.get_ylabel() for ax in axes)
     legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
     assert legends, f"{name}: no legend"
     assert all(len(leg.get_texts()) > 0 for leg in legends)
-    titled = [ax.get_title() for ax in axes if ax.get_title()]
-    assert titled or fig._suptitle is not None, f"{name}: no title"
+    assert fig._suptitle is not None and fig._suptitle.get_text(), f"{name}: no title"
+    titles = [ax.get_title() for ax in axes if ax.get_title()]
+    assert titles, f"{name}: panels without titles"
+
+
+def test_one_colour_per_map_across_figures(quick_figs):
+    """A map's legend entry has the same colour in every figure."""
+    stems = {"softmax", "1.5-entmax", "sparsemax", "2-normmax", "5-normmax",
+             "SparseMAP 2-subsets"}
+    seen: dict[str, set] = {}
+    for fig in quick_figs.values():
+        legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+        for leg in legends:
+            for handle, text in zip(leg.legend_handles, leg.get_texts(), strict=True):
+                stem = text.get_text().split(" (")[0]
+                if stem not in stems:
+                    continue
+                if hasattr(handle, "get_color"):
+                    color = handle.get_color()
+                else:
+                    color = handle.get_facecolor()
+                seen.setdefault(stem, set()).add(matplotlib.colors.to_hex(color))
+        for ax in fig.axes:  # panel titles naming a map are drawn in its colour
+            stem = ax.get_title().split(" (")[0]
+            if stem in stems:
+                seen.setdefault(stem, set()).add(matplotlib.colors.to_hex(ax.title.get_color()))
+    assert set(seen) == stems
+    for stem, colors in seen.items():
+        assert len(colors) == 1, f"{stem} drawn in {sorted(colors)}"
+    # and the maps are told apart
+    assert len({next(iter(c)) for c in seen.values()}) == len(stems)
 
 
 def test_unknown_figure_name():
