@@ -972,8 +972,10 @@ class DenseAssociativeMemory(_Base):
     so this synchronous sign update is the concave-convex procedure and the energy
     never increases; a unit whose field is exactly 0 keeps its value.  ``F'`` is
     rescaled by its largest value before the product (the sign is unchanged), so the
-    update never overflows; the energy of the exponential model overflows to ``-inf``
-    beyond ``e^709``.
+    update never overflows (for the polynomial model only when the unscaled values would
+    exceed 1e300: integer patterns then give exact integer fields, so exact ties are
+    recognized); the energy of the exponential model overflows to ``-inf`` beyond
+    ``e^709``.
 
     Parameters
     ----------
@@ -991,6 +993,7 @@ class DenseAssociativeMemory(_Base):
         if self.n is not None and math.isinf(self.n):
             raise ValueError("n must be finite")
         self.N, self.D = self.X.shape
+        self.M = float(np.max(_norms(self.X)))
 
     def __repr__(self):
         extra = f", n={self.n!r}" if self.F == "poly" else ""
@@ -1009,8 +1012,14 @@ class DenseAssociativeMemory(_Base):
             smax = S.max(axis=1, keepdims=True)
             if self.F == "poly":
                 pos = S > 0
-                scale = np.where(smax > 0, smax, 1.0)
-                G = np.where(pos, (np.where(pos, S, 0.0) / scale) ** (self.n - 1.0), 0.0)
+                Sp = np.where(pos, S, 0.0)
+                big = float(np.max(np.abs(S))) if S.size else 0.0
+                if big ** max(self.n - 1.0, 0.0) * self.N * self.M < 1e300:
+                    # unscaled: integer patterns and degree give exact integer fields
+                    G = np.where(pos, Sp ** (self.n - 1.0), 0.0)
+                else:
+                    scale = np.where(smax > 0, smax, 1.0)
+                    G = np.where(pos, (Sp / scale) ** (self.n - 1.0), 0.0)
             else:
                 G = np.exp(S - smax)
             Qn = _sign_keep(G @ self.X, Q)
