@@ -71,7 +71,10 @@ def basins(regs: Sequence | None = None, *, beta: float = 10.0, n_random: int = 
         Post-transformation variants, each a row on the pattern set ``post_set``.
     post_set : int
         Index of the pattern set of the post-transformation rows (0 = the fixed set,
-        1 = the first random set; default 1, where the maps differ).
+        1 = the first random set; default 1, where the maps differ).  With the fixed
+        set, sparse maps reach ``p = (0, ½, ½)`` on the diagonal, where the retrieved
+        vector ``X^T p`` is 0 and the ℓ2 post-transformation is set-valued: the library
+        raises ``ValueError`` for the whole batch.
     n_grid : int
         ``n_grid²`` queries on ``[-extent, extent]²``.
     max_iter : int
