@@ -49,8 +49,13 @@ argmax; some ``z_i`` exactly at the sparsemax threshold for normmax); a second L
 then picks the convention of the fast maps: for argmax, the least ``max_i p_i`` among
 the maximizers (uniform on the tied maxima); for normmax, the largest ``max_i p_i``
 (the smallest support, ``{i : z_i > tau}``).  The optimal vertex, uniform on a set
-``S``, is then rounded to the exact ``1/|S|``.  Near-ties (within the 1e-10
-tolerance) may be resolved either way.
+``S``, is then rounded to the exact ``1/|S|``.  For normmax the last simplex steps
+are then taken in exact rational arithmetic (move to a better neighbouring vertex,
+``S`` plus or minus one entry, until there is none), so the result is exact even on
+near-ties that HiGHS's 1e-10 tolerance cannot resolve.  For argmax the vertex is
+certified by float comparisons (equal scores on ``S``, all others strictly smaller);
+a near-tie the LP could not resolve (e.g. scores ``0`` and ``2e-319``) is reported
+with ``error_estimate = 1`` (unresolved) rather than as an answer.
 
 Measured accuracy (float64; N = 2 ... 40 with ties, masks and scales 1e-8 ... 1e8,
 several thousand inputs against the fast maps and the 50-digit mpmath reference; see
@@ -68,7 +73,8 @@ over the unmasked entries.
   ``((alpha-1) eps (1 + R))^(1/(alpha-1))``;
 * in every case the actual error was at most 0.5 ``error_estimate`` (the estimate
   is a bound with a factor 2 to spare);
-* argmax and normmax ``alpha = inf``: exact (the rounded vertex);
+* normmax ``alpha = inf``: exact; argmax: exact (certified vertex), or flagged
+  ``error_estimate = 1`` on a near-tie below the LP tolerance;
 * the optimal value :func:`conjugate` and :func:`fy_loss`: a few ulps of
   ``1 + sum_i |z_i - max z| (p_i + y_i)``;
 * ``RuntimeError``: not observed for ``alpha <= 5``; for ``alpha >= 10`` on nearly
@@ -86,6 +92,7 @@ References: [BMN20]_ (Fenchel-Young losses, Danskin), [PNM19]_ (Tsallis/entmax),
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -287,8 +294,9 @@ class SlowSolution:
         input): the last Newton step plus the first-order effect of rounding the
         gradients, ``max_i (|J| dg)_i`` with ``J`` the Jacobian of the map on the
         found face and ``dg_i = 4 eps (|z_i - z_ref| + |grad_i| + |tau|)``.  Measured
-        (see the module notes) to bound the actual error.  0 for an exact LP vertex
-        and for a domain that is a single point.
+        (see the module notes) to bound the actual error.  0 for a certified LP
+        vertex and for a domain that is a single point; 1 for an LP near-tie that
+        could not be resolved.
     kkt_residual : float
         The largest KKT violation left: the last Newton step (units of ``p``) or a sign
         condition of a fixed entry (units of ``z``).
@@ -426,6 +434,7 @@ def _polish(reg, zs, u, total, p, max_iter):
     p = np.where(low, 0.0, np.where(up, u, p))
     tau = float(np.median(zs - reg.grad_kkt(p)))
     best, since_best, dmax = np.inf, 0, np.inf
+    released = np.zeros(len(p), dtype=np.int64)  # how often each entry was released
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         F = np.flatnonzero(free)
@@ -452,6 +461,10 @@ def _polish(reg, zs, u, total, p, max_iter):
                 hi = min(u[i], total)
                 if not reg.dense:  # separable: solve this entry's own KKT equation
                     t = _coord_root(reg, zs, p, i, tau, hi)
+                    if t == 0.0 and released[i] >= 2:
+                        # released twice and thrown out again by the (stale) tau of a
+                        # long step: approach the bound instead of cycling
+                        t = p[i] / 16.0
                 elif new[j] <= 0.0:  # fix it at 0 if its multiplier says so, else shrink
                     out = zs[i] - _grad_at(reg, p, i, _TINY) <= tau
                     t = 0.0 if out else p[i] / 16.0
@@ -485,6 +498,7 @@ def _polish(reg, zs, u, total, p, max_iter):
                 p[i] = t
                 low[i] = up[i] = False
                 free[i] = True
+                released[i] += 1
                 moved = True
                 break
         if not moved:
@@ -650,7 +664,15 @@ def _solve_argmax(zs):
     cc[n] = 1.0
     st2 = _lp_solve(cc, A_ub, b_ub, A_eq, [1.0], [(0, None)] * (n + 1))
     x = st2.x[:n] if st2 is not None else st1.x
-    return _snap_vertex(x)
+    p, err = _snap_vertex(x)
+    # certificate (exact float comparisons): the support holds equal scores and every
+    # other score is strictly smaller; otherwise the LP stopped within its tolerance
+    # on a near-tie that it cannot resolve, and the estimate says so
+    S = p > 0
+    top = zs[S]
+    if not (err == 0.0 and np.all(top == top[0]) and np.all(zs[~S] < top[0])):
+        err = 1.0
+    return p, err
 
 
 def _solve_normmax_inf(zs):
@@ -679,7 +701,45 @@ def _solve_normmax_inf(zs):
     cc[n] = -1.0  # maximize s
     st2 = _lp_solve(cc, A2, b2, A_eq, [1.0], bounds)
     x = st2.x[:n] if st2 is not None else st1.x[:n]
-    return _snap_vertex(x)
+    p, err = _snap_vertex(x)
+    if err == 0.0:
+        S = _pivot_to_optimum(zs, p > 0)
+        p = np.where(S, 1.0 / int(S.sum()), 0.0)
+    return p, err
+
+
+def _pivot_to_optimum(zs, S) -> np.ndarray:
+    """Finish the normmax-inf LP from the vertex ``uniform on S`` in exact rational
+    arithmetic on the float64 scores, with the fast maps' convention (the largest
+    ``s``, i.e. the smallest optimal ``S``).
+
+    The neighbours of that vertex on the polytope ``{p >= 0, p_i <= s, sum p = 1}``
+    (never degenerate: exactly N + 1 active constraints) are the uniform
+    distributions on ``S + {j}`` and ``S - {i}``, and the objective at ``uniform on
+    T`` is ``F(T) = (sum_T z - 1)/|T|``; the best neighbours add the largest score
+    outside ``S`` or drop the smallest inside.  Simplex steps: move to a better
+    neighbour, or to a smaller equally good one, until there is none (each step
+    raises ``F`` or shrinks ``S``).  HiGHS normally stops at the optimum already; this
+    settles the near-ties its 1e-10 tolerance cannot."""
+    S = S.copy()
+    zf = [Fraction(float(x)) for x in zs]
+    for _ in range(2 * len(zs) + 2):
+        idx = np.flatnonzero(S)
+        k = len(idx)
+        sum_s = sum((zf[i] for i in idx), Fraction(0))
+        val = (sum_s - 1) / k
+        if k < len(zs):
+            j = int(np.flatnonzero(~S)[np.argmax(zs[~S])])
+            if (sum_s + zf[j] - 1) / (k + 1) > val:
+                S[j] = True
+                continue
+        if k > 1:
+            i = int(idx[np.argmin(zs[idx])])
+            if (sum_s - zf[i] - 1) / (k - 1) >= val:
+                S[i] = False
+                continue
+        break
+    return S
 
 
 # ---------------------------------------------------------------------------------------

@@ -70,15 +70,38 @@ def test_entmax(z, alpha):
     assert_close(H.entmax(z, alpha), slow.solve(z, "entmax", alpha=alpha), f"entmax {alpha}")
 
 
+def assert_same_value(p_fast, z, sol, which, prm):
+    """The objective ``<z, p> - Omega(p)`` at the fast solution equals the slow optimal
+    value (used for the LPs, where it is linear in ``p``: no second-order slack).
+    Rounding: a few ulps of ``1 + |max z| + sum_i |z_i - max z| p_i``; when the LP left
+    a near-tie unresolved (``error_estimate > 0``) also its 1e-10 tolerance, scaled."""
+    fin = np.isfinite(z)
+    zmax = float(np.max(z[fin]))
+    zs = np.where(fin, z - zmax, 0.0)
+    pf = np.asarray(p_fast, dtype=float)
+    val = zmax * math.fsum(pf) + math.fsum(zs * pf) - slow.omega(pf, which, **prm)
+    tol = 16 * EPS * (1.0 + abs(zmax) + float(np.sum(np.abs(zs) * pf)))
+    if sol.error_estimate > 0:
+        tol += 1e-9 * (1.0 + float(np.ptp(z[fin])))
+    assert abs(val - sol.value) <= tol, f"{which}: value {val!r} vs slow {sol.value!r}"
+
+
 @given(z=hst.score_vectors(max_size=MAXN), alpha=hst.normmax_alphas(max_alpha=5.0))
 def test_normmax(z, alpha):
-    assert_close(H.normmax(z, alpha), slow.solve(z, "normmax", alpha=alpha),
-                 f"normmax {alpha}")
+    sol = slow.solve(z, "normmax", alpha=alpha)
+    pf = H.normmax(z, alpha)
+    assert_close(pf, sol, f"normmax {alpha}")
+    if math.isinf(alpha):
+        assert sol.error_estimate == 0.0  # the LP's vertex is certified exact
+        assert_same_value(pf, z, sol, "normmax", {"alpha": alpha})
 
 
 @given(z=hst.score_vectors(max_size=MAXN))
 def test_argmax(z):
-    assert_close(H.argmax(z), slow.solve(z, "argmax"), "argmax")
+    sol = slow.solve(z, "argmax")
+    pf = H.argmax(z)
+    assert_close(pf, sol, "argmax")
+    assert_same_value(pf, z, sol, "argmax", {})
 
 
 @given(z=hst.score_vectors(max_size=MAXN), data=st.data())

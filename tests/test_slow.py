@@ -464,3 +464,17 @@ def test_inputs_are_not_modified():
     np.testing.assert_array_equal(z, z0)
     np.testing.assert_array_equal(u, u0)
     np.testing.assert_array_equal(y, y0)
+
+
+def test_lp_near_ties():
+    # normmax alpha = inf around the sparsemax threshold (gap 1 to the runner-up): the
+    # objective at uniform-on-T is (sum_T z - 1)/|T|, so gap 1 - d gives the pair, 1 + d
+    # the corner, and exactly 1 a tie that the convention (smallest support) resolves
+    for gap, expect in [(1.0, [1, 0, 0]), (1.0 + 1e-12, [1, 0, 0]),
+                        (1.0 - 1e-12, [0.5, 0.5, 0]), (1.0 - 2.0**-52, [0.5, 0.5, 0])]:
+        sol = slow.solve([gap, 0.0, -3.0], "normmax", alpha=np.inf)
+        assert sol.error_estimate == 0.0
+        np.testing.assert_array_equal(sol.p, expect)
+    # argmax: a near-tie below the LP tolerance is flagged as unresolved, not answered
+    assert slow.solve([0.0, 2.22507e-319, -1e-8], "argmax").error_estimate == 1.0
+    np.testing.assert_array_equal(slow.solve([0.0, 1e-3, -1e-8], "argmax").p, [0, 1, 0])
