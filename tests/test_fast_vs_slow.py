@@ -126,6 +126,10 @@ def feasible_caps(draw, z):
             u[pos] *= 1.0 / float(np.sum(u[pos])) * draw(st.sampled_from([1.0, 1.1, 2.0]))
         else:
             u[np.flatnonzero(fin)[0]] = draw(st.sampled_from([1.0, np.inf]))
+        # the scaling rounds: nudge the largest bound up until the exact sum reaches 1
+        j = int(np.argmax(np.where(fin, u, -1.0)))
+        while math.fsum(u[fin]) < 1.0 or float(np.sum(u[fin])) < 1.0:
+            u[j] = np.nextafter(u[j], np.inf)
     return u
 
 
