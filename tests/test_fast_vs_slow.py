@@ -14,8 +14,10 @@ Tolerances, derived and never tuned:
   a few ulps of 1).
 * Fenchel-Young losses: both sides evaluate ``<z - max z, p_hat - y> - Omega(p_hat) +
   Omega(y)``; each term is rounded with a relative error of a few ulps, so the bound is
-  ``16 eps (1 + sum_i |z_i - max z| (p_i + y_i) + |Omega(p)| + |Omega(y)|)``, plus the
-  (second-order) effect of the slow path's error on the optimal value.
+  ``16 eps (1 + sum_i |z_i - max z| (p_i + y_i) + |Omega(p)| + |Omega(y)|)``.  The slow
+  path's error in ``p`` moves the optimal value only to second order,
+  ``sum_i h_i dp_i^2 / 2`` with ``h`` the Hessian diagonal and ``dp_i <~ dg_i / h_i``,
+  i.e. ``sum_i dg_i^2 / h_i``: below the rounding of the sums.
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ def assert_close(p_fast, sol, what=""):
         f"{what}: fast and slow differ by {err:.3e} > {tol:.3e} (slow error estimate "
         f"{sol.error_estimate:.3e});\n fast {p_fast!r}\n slow {sol.p!r}"
     )
-    np.testing.assert_array_equal(p_fast[sol.p == 0] >= 0, True)
 
 
 def n_finite(z) -> int:
@@ -147,7 +148,7 @@ def _loss_tol(z, y, sol, which, prm):
     fin = np.isfinite(z)
     zs = np.where(fin, z - np.max(z[fin]), 0.0)
     terms = np.sum(np.abs(zs) * (sol.p + y)) + abs(sol.omega) + abs(slow.omega(y, which, **prm))
-    return 16 * EPS * (1.0 + terms) + sol.error_estimate ** 2 * 1e3
+    return 16 * EPS * (1.0 + terms)
 
 
 def _point(draw, z, k=1):
@@ -265,3 +266,19 @@ def test_fast_and_slow_share_the_mask_convention():
         assert np.all(sol.p[[0, 2]] == 0) and np.all(f(z)[[0, 2]] == 0)
     assert math.isinf(slow.fy_loss(z, [0.5, 0.5, 0, 0, 0], "softmax"))
     assert math.isinf(float(H.Shannon().loss(z, [0.5, 0.5, 0, 0, 0])))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "fast Shannon.loss computes logsumexp(z) - max z as (max z + lse) - max z, which "
+    "cancels at |z| ~ 1e8 (error 1.9e-9 here); reported to the lead"))
+def test_fy_loss_softmax_large_scores():
+    # found by test_fy_loss: softmax p = (1/2, 0, ..., 0, 1/2) (exp(-1e8) = 0), so the
+    # exact loss at y = e_1 is logsumexp(z) - z_1 = log 2
+    z = np.array([1e8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e8])
+    y = np.eye(8)[0]
+    assert slow.fy_loss(z, y, "softmax") == pytest.approx(math.log(2.0), abs=4 * EPS)
+    fast = float(H.Shannon().loss(z, y))
+    # every term of <z - max z, p - y> - Omega(p) + Omega(y) is O(1) here
+    tol = _loss_tol(z, y, slow.solve(z, "softmax"), "softmax", {})
+    assert tol < 1e-14
+    assert abs(fast - math.log(2.0)) <= tol
