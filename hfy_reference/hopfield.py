@@ -60,7 +60,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as V
-from .regularizers import Regularizer, _shifted_dot
+from .regularizers import Regularizer, Shannon, _shifted_dot
 from .theory import as_patterns, as_query, check_beta
 
 __all__ = [
@@ -693,19 +693,20 @@ class _Base:
 # ---------------------------------------------------------------------------------------
 # the HFY network
 # ---------------------------------------------------------------------------------------
-def _map_conjugate(reg: Regularizer, rows: V.Rows, want_conj: bool):
-    """``(y_hat(z), Omega*(z) or None)`` for validated rows (Danskin for the conjugate;
-    structured regularizers with a pairwise score provide ``_map_conjugate``)."""
-    hook = getattr(reg, "_map_conjugate", None)
+def _kern():
+    from ._kernels import sparsemap
+
+    return sparsemap
+
+
+def _map_bonus(reg: Regularizer, rows: V.Rows):
+    """``(y_hat(z), bonus)``: ``bonus`` is the pairwise part of ``Omega*`` (``w sum nu``
+    for sequential k-subsets, provided by the regularizer's ``_map_with_bonus``), else
+    ``None``."""
+    hook = getattr(reg, "_map_with_bonus", None)
     if hook is not None:
-        return hook(rows, want_conj)
-    P = reg._map(rows)
-    if not want_conj:
-        return P, None
-    # <z, p> = <z - max z, p> + (max z) * sum(p), with sum(p) = k on the capped simplex
-    total = float(getattr(reg, "k", 1))
-    conj = _shifted_dot(rows.data, rows.rowmax, P) - reg._omega(P) + total * rows.rowmax
-    return P, conj
+        return hook(rows)
+    return reg._map(rows), None
 
 
 class HopfieldNetwork(_Base):
@@ -823,26 +824,64 @@ class HopfieldNetwork(_Base):
             )
         return V.Rows(Z, rowmax, 1, Z.shape, np.dtype(np.float64))
 
-    def _retrieved(self, P: np.ndarray) -> np.ndarray:
-        """``X^T p / s`` per row, over the support of ``p`` when it is sparse."""
-        r, c = np.nonzero(P)
-        if r.size <= 0.125 * P.size:
-            starts = np.searchsorted(r, np.arange(P.shape[0]))
-            contrib = P[r, c][:, None] * self.X[c]
-            Vv = np.add.reduceat(contrib, starts, axis=0)
-        else:
+    def _products(self, P: np.ndarray, rows: V.Rows, bonus, want_conj: bool):
+        """``(X^T p / s, Omega*(z) or None)`` per row.
+
+        Rows whose support holds at most N/8 patterns are handled by a kernel that
+        scans ``p`` once and accumulates ``p_i x_i`` over the support only (in index
+        order: the result does not depend on the batch); denser rows use BLAS.  The
+        conjugate is ``<z, p> + bonus - Omega(p)`` (Danskin), with ``Omega`` evaluated on
+        the support values only; for softmax ``Omega*(z) = z_j - log p_j`` at the
+        largest ``p_j``.
+        """
+        B, N = P.shape
+        shannon = isinstance(self.reg, Shannon)
+        Vv = np.empty((B, self.D))
+        lin = np.zeros(B)
+        kern = _kern()
+        cap = max(1, N // 8)
+        counts = np.empty(B, dtype=np.int64)
+        idx = np.empty((B, cap), dtype=np.int64)
+        run = kern.support_products if (B >= 4 and B * N >= 200_000) \
+            else kern.support_products_serial
+        run(P, rows.data, rows.rowmax, self.X, cap, Vv, idx, counts, lin)
+        sparse = counts <= cap
+        dense = ~sparse
+        if dense.all():
             Vv = P @ self.X
+        elif dense.any():
+            Vv[dense] = P[dense] @ self.X
         if self._s != 1.0:
             Vv /= self._s
-        return Vv
+        if not want_conj:
+            return Vv, None
+        Z, m = rows.data, rows.rowmax
+        if shannon:
+            j = P.argmax(axis=1)
+            r = np.arange(B)
+            return Vv, Z[r, j] - np.log(P[r, j])
+        conj = np.empty(B)
+        if sparse.any():
+            rs = np.flatnonzero(sparse)
+            width = int(counts[rs].max())
+            cols = idx[rs, :width]
+            valid = np.arange(width)[None, :] < counts[rs][:, None]
+            vals = np.where(valid, P[rs[:, None], np.where(valid, cols, 0)], 0.0)
+            conj[sparse] = lin[sparse] - self.reg._omega(vals)
+        if dense.any():
+            conj[dense] = _shifted_dot(Z[dense], m[dense], P[dense]) \
+                - self.reg._omega(P[dense])
+        conj += self._k * m
+        if bonus is not None:
+            conj += bonus
+        return Vv, conj
 
     def _energy_step(self, Q, want_step):
         rows = self._scores(Q)
-        P, conj = _map_conjugate(self.reg, rows, True)
+        P, bonus = _map_bonus(self.reg, rows)
+        Vv, conj = self._products(P, rows, bonus, True)
         E = -conj / (self.beta * self._s) + self.post._psi(Q) + self.constant
-        Qn = None
-        if want_step:
-            Qn = self._post_argmax(self._retrieved(P))
+        Qn = self._post_argmax(Vv) if want_step else None
         return E, Qn, P
 
     def _post_argmax(self, Vv):
@@ -855,15 +894,15 @@ class HopfieldNetwork(_Base):
 
     def _step(self, Q):
         rows = self._scores(Q)
-        P, _ = _map_conjugate(self.reg, rows, False)
-        return self._post_argmax(self._retrieved(P))
+        P, _ = _map_bonus(self.reg, rows)
+        return self._post_argmax(self._products(P, rows, None, False)[0])
 
     # ---- public ----------------------------------------------------------------------
     def probabilities(self, q: ArrayLike) -> np.ndarray:
         r""":math:`\hat y_\Omega(\beta X q)`: shape (N,) or (B, N) (marginals for
         structured maps)."""
         Q, single = as_query(q, self.D)
-        P, _ = _map_conjugate(self.reg, self._scores(Q), False)
+        P, _ = _map_bonus(self.reg, self._scores(Q))
         return _out(P, single)
 
     def grad_energy(self, q: ArrayLike) -> np.ndarray:
@@ -875,8 +914,9 @@ class HopfieldNetwork(_Base):
                 f"has post={self.post!r}, whose Psi is not differentiable"
             )
         Q, single = as_query(q, self.D)
-        P, _ = _map_conjugate(self.reg, self._scores(Q), False)
-        return _out(Q - self._retrieved(P), single)
+        rows = self._scores(Q)
+        P, _ = _map_bonus(self.reg, rows)
+        return _out(Q - self._products(P, rows, None, False)[0], single)
 
     def lower_energy(self, q: ArrayLike):
         r"""``E_L(q) = ½‖q‖² - max_i x_i^T q + ½M²`` (simplex maps, ``Ψ = ½‖·‖²``): the

@@ -283,6 +283,12 @@ class SequentialKSubsets(Regularizer):
             return P, None
         return P, self._conj_from(rows, P, info)
 
+    def _map_with_bonus(self, rows: V.Rows):
+        """``(mu, w sum nu)``: the marginals and the pairwise part of the conjugate,
+        ``Omega*(z) = <z, mu> + w sum nu - Omega(mu)`` (both conventions)."""
+        P, info = self._map_info(rows)
+        return P, self.w * info[:, _kernels().INFO_NU]
+
     def conjugate(self, z: ArrayLike, axis: int = -1) -> np.ndarray:
         r""":math:`\Omega^*(z) = \max_{(\mu,\nu)} \langle z,\mu\rangle + w\sum\nu -
         \Omega(\mu)` along ``axis`` (includes the pairwise score)."""

@@ -389,3 +389,52 @@ def seq_ksubsets_rows_serial(Z, w, k, tol, max_iter, cap, mu_out, info_out):
 def seq_ksubsets_solve(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
     """One row with its active structures (see :func:`active_set`)."""
     return active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info)
+
+
+# --------------------------------------------------------------------------------------
+# sparse supports in the Hopfield update: X^T p and <z - max z, p> over supp(p)
+# --------------------------------------------------------------------------------------
+@njit(cache=True)
+def _support_row(p, z, m, X, cap, v, idx):
+    """One pass over ``p`` collects its support into ``idx`` (stopping with ``count =
+    cap + 1`` as soon as the support exceeds ``cap``: the row is then left to BLAS);
+    for a sparse row, ``v = sum_i p_i x_i`` over the support in index order and
+    ``<z - m, p>`` are accumulated.  Returns ``(count, <z - m, p>)``."""
+    c = 0
+    for i in range(p.shape[0]):
+        if p[i] != 0.0:
+            if c == cap:
+                return cap + 1, 0.0
+            idx[c] = i
+            c += 1
+    D = X.shape[1]
+    for d in range(D):
+        v[d] = 0.0
+    lin = 0.0
+    for t in range(c):
+        i = idx[t]
+        pi = p[i]
+        for d in range(D):
+            v[d] += pi * X[i, d]
+        lin += (z[i] - m) * pi
+    return c, lin
+
+
+@njit(cache=True, parallel=True)
+def support_products(P, Z, rowmax, X, cap, V, idx, counts, lin):
+    """Per row (in parallel): ``V[r] = X^T P[r]`` over the support, its indices
+    ``idx[r, :counts[r]]`` and ``lin[r] = <Z[r] - rowmax[r], P[r]>``; ``counts[r] = cap +
+    1`` marks a row whose support is larger than ``cap`` (``V[r]`` then undefined)."""
+    for r in prange(P.shape[0]):
+        c, s = _support_row(P[r], Z[r], rowmax[r], X, cap, V[r], idx[r])
+        counts[r] = c
+        lin[r] = s
+
+
+@njit(cache=True)
+def support_products_serial(P, Z, rowmax, X, cap, V, idx, counts, lin):
+    """As :func:`support_products`, one row after the other (small batches)."""
+    for r in range(P.shape[0]):
+        c, s = _support_row(P[r], Z[r], rowmax[r], X, cap, V[r], idx[r])
+        counts[r] = c
+        lin[r] = s
