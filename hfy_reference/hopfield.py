@@ -751,10 +751,20 @@ class HopfieldNetwork(_Base):
 
     Notes
     -----
-    The step costs two matrix products (``X q`` and ``X^T p``) plus the map; for sparse
-    maps the second product is taken over the support of ``p`` only.  Each
-    :meth:`retrieve` iteration evaluates the map once and returns the energy of the
-    current iterate with the next one.
+    *Cost.*  A step is one matrix product ``(beta Q) X^T`` (BLAS), the map, and
+    ``X^T p``: over the support of ``p`` only (a one-pass kernel) when it holds at most
+    ``N/8`` patterns, else BLAS.  Each :meth:`retrieve` iteration evaluates the map once
+    and returns the energy of the current iterate with the next one; the energy uses
+    ``Ω`` on the support values only (softmax: ``Ω*(z) = z_j - log p_j`` at the largest
+    ``p_j``).
+
+    *Exactness.*  The maps are exact for the scores they receive.  The scores come from
+    BLAS, whose rounding (and so the last bits of a step) can depend on the batch size:
+    a batch and its rows one at a time agree to rounding, not bit for bit.  On
+    instances whose products are exact (e.g. dyadic patterns and queries, ``beta`` a
+    power of two) the thresholds of the theory are hit exactly: ``x_i`` is returned bit
+    for bit when ``beta Δ_i >= m`` (tested at equality).  ``X^T p`` over a support is
+    accumulated in index order, so it does not depend on the batch.
 
     Examples
     --------
