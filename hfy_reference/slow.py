@@ -1089,6 +1089,14 @@ def omega(p: ArrayLike, which: str, **params) -> float:
     """``Omega(p)`` of a family of :data:`FAMILIES` (``argmax``: 0)."""
     if not isinstance(which, str) or which not in FAMILIES:
         raise ValueError(f"which must be one of {sorted(FAMILIES)}; got {which!r}")
+    extra = set(params) - set(FAMILIES[which])
+    if extra:
+        raise TypeError(
+            f"{which} takes the parameters {FAMILIES[which] or '()'}; got {sorted(extra)}"
+        )
+    for name in ("k", "upper"):
+        if name in FAMILIES[which] and name not in params:
+            raise TypeError(f"{which} needs the parameter {name}")
     if which == "softmax":
         return omega_shannon(p)
     if which == "sparsemax":

@@ -495,6 +495,8 @@ def test_bad_scores(z, exc, match):
     (lambda: slow.fy_loss([1.0, 0.0, 0.0], [1.5, 0.5, 0], "sparsemap_ksubsets", k=2),
      ValueError, "<= upper"),
     (lambda: slow.omega_tsallis([0.5, 0.5], 0.9), ValueError, "alpha"),
+    (lambda: slow.omega([1.0, 1.0], "sparsemap_ksubsets"), TypeError, "needs the parameter k"),
+    (lambda: slow.omega([1.0, 0.0], "softmax", k=2), TypeError, "parameters"),
 ])
 def test_bad_parameters(call, exc, match):
     with pytest.raises(exc, match=match):
