@@ -118,10 +118,11 @@ class SequentialKSubsets(Regularizer):
 
     *Accuracy.*  The solver stops when no structure improves the objective by more than
     ``64 eps (sum_{top k} |z_i| + w (k - 1) + k)`` (the oracle's reduced score minus
-    ``tau``); the KKT system on the active set is solved with two steps of iterative
-    refinement.  Tests certify the returned active set exactly (rational KKT solution
-    + every structure checked) and compare the marginals to that exact solution: they
-    agree to a few ulps.
+    ``tau``); the weights are then polished on the final active set by iterative
+    refinement with residuals in double-double (scores summed exactly).  Tests certify
+    the returned active set exactly (KKT solved in rationals, every structure checked)
+    and find the marginals within 1-2 ulps of that exact solution; with ``w = 0`` they
+    agree with :func:`~hfy_reference.sparsemap_ksubsets` to 1-2 ulps.
 
     *Jacobian.*  With ``A`` the active structures' indicator vectors (columns) and
     ``Z = (A^T A)^{-1}``: ``J = A (Z - Z 1 1^T Z / 1^T Z 1) A^T`` (half of it at

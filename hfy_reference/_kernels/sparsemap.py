@@ -41,6 +41,100 @@ INFO_GAP = 5  # max_y [s(y) - <a_y, mu>] - tau at exit (<= tol when converged)
 N_INFO = 6
 
 
+# --------------------------------------------------------------------------------------
+# error-free transformations (duplicated from simplex.py: kernels that call each other
+# must live in one file for Numba's cache)
+# --------------------------------------------------------------------------------------
+@njit(cache=True)
+def _two_sum(a, b):
+    s = a + b
+    bp = s - a
+    return s, (a - (s - bp)) + (b - bp)
+
+
+@njit(cache=True)
+def _split(a):
+    c = 134217729.0 * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+@njit(cache=True)
+def _two_prod(a, b):
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+@njit(cache=True)
+def _dd_add(h, lo, x):
+    """``(h + lo) + x`` as a double-double."""
+    s, e = _two_sum(h, x)
+    e += lo
+    return _two_sum(s, e)
+
+
+@njit(cache=True)
+def _refine(z, w, k, idx, alpha, bpair, na, tau):
+    """Iterative refinement of the KKT solution on the final active set, with residuals
+    ``s_a - sum_b |a ∩ b| alpha_b - tau`` and ``1 - sum alpha`` evaluated in double-double
+    (scores summed exactly).  Returns the refined ``tau``; ``alpha`` is updated in place
+    unless a weight would leave ``(0, 1]`` (then nothing changes)."""
+    n = na
+    G = np.empty((n, n))
+    for a in range(n):
+        for b in range(n):
+            G[a, b] = _overlap(idx[a], idx[b])
+    sh = np.empty(n)
+    sl = np.empty(n)
+    for a in range(n):
+        h = 0.0
+        lo = 0.0
+        for t in range(k):
+            h, lo = _dd_add(h, lo, z[idx[a, t]])
+        p, e = _two_prod(w, bpair[a])
+        h, lo = _dd_add(h, lo, p)
+        h, lo = _dd_add(h, lo, e)
+        sh[a] = h
+        sl[a] = lo
+    K = np.zeros((n + 1, n + 1))
+    for a in range(n):
+        for b in range(n):
+            K[a, b] = G[a, b]
+        K[a, n] = 1.0
+        K[n, a] = 1.0
+    x = np.empty(n + 1)
+    for a in range(n):
+        x[a] = alpha[a]
+    x[n] = tau
+    r = np.empty(n + 1)
+    for _ in range(3):
+        for a in range(n):
+            h = sh[a]
+            lo = sl[a]
+            for b in range(n):
+                p, e = _two_prod(G[a, b], x[b])
+                h, lo = _dd_add(h, lo, -p)
+                h, lo = _dd_add(h, lo, -e)
+            h, lo = _dd_add(h, lo, -x[n])
+            r[a] = h + lo
+        h = 1.0
+        lo = 0.0
+        for b in range(n):
+            h, lo = _dd_add(h, lo, -x[b])
+        r[n] = h + lo
+        d = np.linalg.solve(K, r)
+        for t in range(n + 1):
+            x[t] += d[t]
+    for a in range(n):
+        if not (x[a] > 0.0 and x[a] <= 1.0):
+            return tau
+    for a in range(n):
+        alpha[a] = x[a]
+    return x[n]
+
+
 @njit(cache=True)
 def seq_map(u, w, k, back0, back1, out_idx):
     """MAP structure of the chain: ``argmax_y sum_i u_i y_i + w sum y_{i-1} y_i`` over
@@ -180,6 +274,15 @@ def _affine_coeffs(G, g_new, n):
             q += c[a] * G[a, b] * c[b]
         q -= 2.0 * c[a] * g_new[a]
     return c, q, ok
+
+
+@njit(cache=True)
+def zmax_ok(z):
+    """Whether every finite score is below 1e290 (error-free products do not overflow)."""
+    for i in range(z.shape[0]):
+        if np.isfinite(z[i]) and abs(z[i]) > 1e290:
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -347,6 +450,10 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
         bpair[na] = bnew
         alpha[na] = 0.0
         na += 1
+    # polish the weights on the final active set (scores summed exactly), unless the
+    # scores are so large that the error-free products could overflow
+    if status == 0 and zmax_ok(z):
+        tau = _refine(z, w, k, idx, alpha, bpair, na, tau)
     # final marginals from the final weights
     for i in range(n):
         mu[i] = 0.0
