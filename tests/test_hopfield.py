@@ -109,6 +109,29 @@ def test_energy_never_increases(reg, post, data):
     assert np.all(E[:, 1:] >= -tol)  # the constant makes E >= 0 for every Psi
 
 
+def test_energy_descent_teeth_usual_layernorm():
+    """Teeth for descent: the familiar ``g * LN(v)`` with a per-coordinate gain is not
+    the argmax of <v, q> - Psi(q) (not a CCCP step) and can increase the energy, while the
+    exact post-transformation from the same state does not."""
+    rng = np.random.default_rng(0)
+    g = np.array([1.0, 0.1, 3.0])
+    post = LayerNorm(gain=g)
+    for _ in range(3000):
+        X = rng.standard_normal((int(rng.integers(2, 5)), 3))
+        net = HopfieldNetwork(X, Tsallis(2.0), float(rng.choice([0.5, 1.0, 2.0, 4.0])),
+                              post=post)
+        q0 = post.argmax(rng.standard_normal(3))
+        v = X.T @ net.probabilities(q0)
+        if np.ptp(v) == 0:
+            continue
+        q_usual = g * (v - v.mean()) / v.std()
+        assert post.psi(q_usual) == 0.0  # a point of the set, so E is finite
+        if net.energy(q_usual) > net.energy(q0) + 1e-6:
+            assert net.energy(net.step(q0)) <= net.energy(q0) + _energy_tol(net, q0)
+            return
+    raise AssertionError("no instance found where the usual layer norm increases E")
+
+
 @settings(max_examples=40)
 @given(data=st.data(), reg=st.sampled_from([r for r in REGS if not hasattr(r, "k")]))
 def test_energy_bounds(data, reg):
