@@ -61,6 +61,19 @@ def _kernels():
     return simplex
 
 
+#: Inputs with fewer entries than this run on one thread: waking Numba's thread pool
+#: costs more than it saves on small arrays (and much more on a loaded machine).
+PARALLEL_MIN_SIZE = 1 << 15
+
+
+def _kernel(name: str, data: np.ndarray):
+    """The parallel kernel ``name``, or its serial twin for small inputs."""
+    k = _kernels()
+    if data.shape[0] > 1 and data.size >= PARALLEL_MIN_SIZE:
+        return getattr(k, name)
+    return getattr(k, name + "_serial")
+
+
 def _method_code(method: str, closed_form: bool, what: str) -> int:
     try:
         code = _METHODS[method]
@@ -79,20 +92,21 @@ def _method_code(method: str, closed_form: bool, what: str) -> int:
 def _power(rows: V.Rows, c: float, a: float, e: float, normalize: bool, method: int):
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
-    _kernels().power_rows(rows.data, rows.rowmax, c, a, e, normalize, method, out, info)
+    _kernel("power_rows", rows.data)(rows.data, rows.rowmax, c, a, e, normalize, method,
+                                     out, info)
     return out, info
 
 
 # ---- row-level maps on validated canonical rows (used by the regularizers) ----------
 def softmax_rows(rows: V.Rows) -> np.ndarray:
     out = np.empty_like(rows.data)
-    _kernels().softmax_rows(rows.data, rows.rowmax, out)
+    _kernel("softmax_rows", rows.data)(rows.data, rows.rowmax, out)
     return out
 
 
 def argmax_rows(rows: V.Rows) -> np.ndarray:
     out = np.empty_like(rows.data)
-    _kernels().argmax_rows(rows.data, rows.rowmax, out)
+    _kernel("argmax_rows", rows.data)(rows.data, rows.rowmax, out)
     return out
 
 
@@ -117,7 +131,16 @@ def ksubsets_rows(rows: V.Rows, k: int) -> np.ndarray:
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
     dummy = np.ones((1, 1))
-    _kernels().capped_rows(rows.data, rows.rowmax, dummy, 1.0, True, float(k), out, info)
+    _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, dummy, 1.0, True, float(k),
+                                      out, info)
+    return out
+
+
+def logsumexp_shifted_rows(rows: V.Rows) -> np.ndarray:
+    """``log sum_i exp(z_i - max z)`` per row (in [0, log N]; no cancellation with
+    ``max z`` at large scores)."""
+    out = np.empty(rows.data.shape[0])
+    _kernel("logsumexp_rows", rows.data)(rows.data, rows.rowmax, out)
     return out
 
 
@@ -173,10 +196,7 @@ def logsumexp(z: ArrayLike, axis: int = -1) -> np.ndarray:
     r"""``log sum_i exp(z_i)`` along ``axis`` (the conjugate of the negative Shannon
     entropy, :math:`\Omega^*` of :func:`softmax`).  ``-inf`` entries are masks."""
     rows = V.as_rows(z, axis)
-    out = np.empty(rows.data.shape[0])
-    _kernels().logsumexp_rows(rows.data, rows.rowmax, out)
-    out += rows.rowmax
-    return rows.restore_reduced(out)
+    return rows.restore_reduced(logsumexp_shifted_rows(rows) + rows.rowmax)
 
 
 def sparsemax(z: ArrayLike, axis: int = -1, *, method: str = "auto") -> np.ndarray:
@@ -267,7 +287,7 @@ def entmax(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     >>> from hfy_reference import entmax
     >>> p = entmax([1.0, 0.5, -1.0], alpha=1.5)
     >>> p.round(6), float(p.sum())
-    (array([0.640388, 0.359612, 0.      ]), 1.0)
+    (array([0.673993, 0.326007, 0.      ]), 1.0)
     """
     a = V.check_alpha(alpha, hint="alpha = 1 is softmax, alpha = inf is argmax")
     closed = a in (1.0, 1.5, 2.0) or math.isinf(a)
@@ -315,7 +335,7 @@ def normmax(z: ArrayLike, alpha: float = 2.0, axis: int = -1, *,
     >>> from hfy_reference import normmax
     >>> p = normmax([1.0, 0.5, -1.0], alpha=2.0)
     >>> p.round(6), float(p.sum())
-    (array([0.801388, 0.198612, 0.      ]), 1.0)
+    (array([0.688982, 0.311018, 0.      ]), 1.0)
     """
     a = V.check_alpha(alpha, hint="alpha = 1 is argmax")
     closed = a in (1.0, 2.0) or math.isinf(a)
@@ -436,7 +456,7 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
         )
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
-    _kernels().capped_rows(rows.data, rows.rowmax, U, 0.0, False, 1.0, out, info)
+    _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, 0.0, False, 1.0, out, info)
     return rows.restore(out)
 
 

@@ -119,7 +119,9 @@ class Regularizer:
         rows = V.as_rows(z, axis)
         self._validate_rows(rows)
         P = self._map(rows)
-        val = _shifted_dot(rows.data, rows.rowmax, P) - self._omega(P) + rows.rowmax
+        # <z, P> = <z - m, P> + m sum(P)  (sum(P) = 1, or k for k-subsets)
+        val = (_shifted_dot(rows.data, rows.rowmax, P) - self._omega(P)
+               + rows.rowmax * P.sum(axis=1))
         return rows.restore_reduced(val)
 
     def loss(self, z: ArrayLike, y: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -233,7 +235,7 @@ class Shannon(Regularizer):
         return M.logsumexp(z, axis)
 
     def _loss_rows(self, rows, Y):
-        lse = M.logsumexp(rows.data, axis=-1) - rows.rowmax
+        lse = M.logsumexp_shifted_rows(rows)  # log sum exp(z - max z), no cancellation
         return lse + self._omega(Y) - _shifted_dot(rows.data, rows.rowmax, Y)
 
     def _jvp(self, P, rows, Vt):

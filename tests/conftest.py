@@ -10,8 +10,15 @@ Profiles (select with ``HYPOTHESIS_PROFILE=<name>``):
 import os
 import sys
 
-import numpy as np
-from hypothesis import HealthCheck, settings
+# One BLAS thread: the scipy.optimize slow path makes many tiny BLAS calls, which a
+# multi-threaded OpenBLAS slows down 5-12x on a shared 2-core machine.  This must run
+# before numpy is imported.
+_NUMPY_WAS_LOADED = "numpy" in sys.modules  # then the setting comes too late
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "ci",

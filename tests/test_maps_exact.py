@@ -396,3 +396,14 @@ def test_many_exact_ties_are_exactly_uniform(alpha):
         np.testing.assert_array_equal(p, np.full(n, 1.0 / n))
     p = H.entmax(np.array([0.0] * 5000 + [-1e-300] * 5), 100.0)
     assert np.all(p[5000:] == 0.0) and np.all(p[:5000] == 1 / 5000)
+
+
+@pytest.mark.parametrize("alpha", [4.0, 12.0])
+def test_entmax_anchor_on_scores_below_the_resolution_of_the_shift(alpha):
+    """Regression (found by the convexity property test): -8.5e-220 and 0 are equal
+    after shifting by 1e-8 even in double-double; the anchor must still be the
+    smallest raw score, else a negative base gave NaN."""
+    z = np.array([0.0, 0.0, 0.0, 1e-8, -8.48596098e-220])
+    got = H.entmax(z, alpha)
+    ref, ref_mp = R.entmax(z, alpha)
+    assert_exact(got, ref, ref_mp, f"entmax alpha={alpha}")

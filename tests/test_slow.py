@@ -29,53 +29,6 @@ EPS = np.finfo(np.float64).eps
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _pin_openblas_threads(n: int):
-    """Set every loaded OpenBLAS (numpy's and scipy's copies) to ``n`` threads; return
-    a function that restores the previous counts.  A no-op where the libraries or
-    their symbols are not found (not Linux, another BLAS)."""
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as f:
-            paths = sorted({ln.split()[-1] for ln in f if "openblas" in ln.lower()
-                            and ".so" in ln.split()[-1]})
-    except OSError:
-        return lambda: None
-    undo = []
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for suffix in ("64_", ""):
-            get = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None) or \
-                getattr(lib, f"openblas_get_num_threads{suffix}", None)
-            put = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None) or \
-                getattr(lib, f"openblas_set_num_threads{suffix}", None)
-            if get is not None and put is not None:
-                old = int(get())
-                put(int(n))
-                undo.append((put, old))
-                break
-
-    def restore():
-        for put, old in undo:
-            put(old)
-
-    return restore
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """SLSQP makes many small BLAS calls; with a multi-threaded OpenBLAS on a shared
-    2-core machine each call waits for its threads (measured 5-12x slower).  Pin
-    OpenBLAS to one thread while this module runs (what threadpoolctl does, without
-    the dependency)."""
-    restore = _pin_openblas_threads(1)
-    yield
-    restore()
-
-
 def doc_accuracy(z) -> float:
     """The documented accuracy of the well-conditioned maps: 1e-13 (1 + R)."""
     z = np.asarray(z, dtype=float)

@@ -322,6 +322,44 @@ def anchored_d(zi, zj, c, ch_ok):
 
 
 @njit(cache=True)
+def _anchored_f(dh, dl, nin, n0, imax, x, w, a):
+    """``F(x) = n0 x + sum_{d_i > 0} (d_i + w)^a - 1`` and ``F'(x)`` for
+    ``_anchored_solve``, with ``w = x^c``.
+
+    The term of the largest score (``imax``) is summed, when ``b > 1/2``, as
+    ``b^a - 1 = expm1(a log1p(b - 1))``, exact relative to itself, so that ``F`` keeps
+    its relative accuracy when it is far below 1 (a probability near 1e-17 just inside
+    the margin is decided by ``1 - b^a``, which ``pow`` alone rounds away).
+    """
+    s = n0 * x
+    cc = 0.0
+    fp = float(n0)
+    if imax < 0:
+        s, cc = neumaier(s, cc, -1.0)
+    for i in range(nin):
+        if dh[i] == 0.0 and dl[i] == 0.0:
+            continue
+        bh, bl = dd_add(dh[i], dl[i], w, 0.0)
+        if i == imax and bh > 0.5:  # b - 1 is exact here (Sterbenz)
+            y = (bh - 1.0) + bl
+            term = math.expm1(a * math.log1p(y))
+            s, cc = neumaier(s, cc, term)
+            ph = term + 1.0
+        elif i == imax:  # far from 1 there is nothing to cancel
+            ph, pl = dd_pow(bh, bl, a, 3)
+            s, cc = neumaier(s, cc, ph)
+            s, cc = neumaier(s, cc, -1.0)
+            cc += pl
+        else:
+            ph, pl = dd_pow(bh, bl, a, 3)
+            s, cc = neumaier(s, cc, ph)
+            cc += pl
+        if x > 0.0:
+            fp += (ph / bh) * (w / x)
+    return s + cc, fp
+
+
+@njit(cache=True)
 def _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out):
     """Entmax for ``alpha > 2`` (``a = 1/(alpha-1) < 1``), anchored at the smallest
     support score ``z_j``.
@@ -330,10 +368,11 @@ def _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out):
     the entries tied with ``z_j``, the support entries are ``p_i = (d_i + w)^a`` and
     ``x`` solves ``F(x) = n0 x + sum_{d_i > 0} (d_i + x^c)^a - 1 = 0``.  Every term is
     a sum of non-negative numbers, so no cancellation hides ``w`` (which is far below
-    the resolution of ``tau`` when ``alpha`` is large).  ``F`` is convex and increasing
-    (each term is an l_c norm of ``(d_i^{1/c}, x)``), so Newton's method from
-    ``x0 = (1 - sum d_i^a)/n0 >= x*`` decreases monotonically to the root; it stops
-    when the iterate stops decreasing.
+    the resolution of ``tau`` when ``alpha`` is large), and the term of the largest
+    score carries its distance to 1 exactly (``_anchored_f``).  ``F`` is convex and
+    increasing (each term is an l_c norm of ``(d_i^{1/c}, x)``), so Newton's method
+    from ``x0 = -F(0)/n0 >= x*`` decreases monotonically to the root; it stops when the
+    iterate stops decreasing.  ``z_j`` is in the support iff ``F(0) < 0``.
 
     The support ``th[:nin]`` (from the pivot phase) is corrected in place; ``out``
     receives ``(z_j, x, w, support size)``.
@@ -343,25 +382,25 @@ def _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out):
     w = 1.0
     zj = zc[0]
     for _ in range(4 * k + 8):
-        # anchor: the smallest support value
+        # anchor: the smallest support score (compared on the raw scores: t = c (z - m)
+        # is monotone in z but may not resolve differences far below |z - m|)
         j = 0
+        imax = 0
         for i in range(1, nin):
-            if dd_gt(th[j], tl[j], th[i], tl[i]):
+            if zc[i] < zc[j]:
                 j = i
+            if zc[i] > zc[imax]:
+                imax = i
         zj = zc[j]
         n0 = 0
-        f0 = 0.0
-        f0c = 0.0
         for i in range(nin):
             dh[i], dl[i] = anchored_d(zc[i], zj, c, ch_ok)
             if dh[i] == 0.0 and dl[i] == 0.0:
                 n0 += 1
-            else:
-                ph, pl = dd_pow(dh[i], dl[i], a, 3)
-                f0, f0c = neumaier(f0, f0c, ph)
-                f0c += pl
-        f0, f0c = neumaier(f0, f0c, -1.0)
-        if f0 + f0c >= 0.0:
+        if dh[imax] == 0.0 and dl[imax] == 0.0:
+            imax = -1  # all tied
+        f0, _ = _anchored_f(dh, dl, nin, n0, imax, 0.0, 0.0, a)
+        if f0 >= 0.0:
             # z_j is not in the support: drop it and its ties
             newn = 0
             for i in range(nin):
@@ -370,26 +409,14 @@ def _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out):
                     newn += 1
             nin = newn
             continue
-        x = -(f0 + f0c) / n0
+        x = -f0 / n0
         if x > 1.0:
             x = 1.0
         # Newton from the right
         for _ in range(200):
             w = x**c
-            s = n0 * x
-            cc = 0.0
-            s, cc = neumaier(s, cc, -1.0)
-            fp = float(n0)
-            for i in range(nin):
-                if dh[i] == 0.0 and dl[i] == 0.0:
-                    continue
-                bh, bl = dd_add(dh[i], dl[i], w, 0.0)
-                ph, pl = dd_pow(bh, bl, a, 3)
-                s, cc = neumaier(s, cc, ph)
-                cc += pl
-                fp += (ph / bh) * (w / x)
-            step = (s + cc) / fp
-            xn = x - step
+            f, fp = _anchored_f(dh, dl, nin, n0, imax, x, w, a)
+            xn = x - f / fp
             if not (xn < x) or xn <= 0.0:
                 break
             x = xn
@@ -697,6 +724,17 @@ def _power_row(z, m, c, a, e, normalize, method, out, info, W, Wi, res):
     info[2] = nsupp
 
 
+@njit(cache=True)
+def _power_chunk(Z, rowmax, c, a, e, normalize, method, out, info, r0, r1):
+    """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation."""
+    n = Z.shape[1]
+    W = np.empty((5, n))
+    Wi = np.empty((1, n), np.int64)
+    res = np.empty(8)
+    for r in range(r0, r1):
+        _power_row(Z[r], rowmax[r], c, a, e, normalize, method, out[r], info[r], W, Wi, res)
+
+
 @njit(cache=True, parallel=True)
 def power_rows(Z, rowmax, c, a, e, normalize, method, out, info):
     """Rows of ``p_i = [c (z_i - max z) - tau]_+^e`` (normalized if ``normalize``),
@@ -707,66 +745,97 @@ def power_rows(Z, rowmax, c, a, e, normalize, method, out, info):
       (``α = inf``: ``a = 1``, ``e = 0``, uniform on sparsemax's support).
 
     ``info[r]`` receives ``(tau_hi, tau_lo, support size)`` of row ``r``, with ``tau``
-    in the shifted coordinates ``c (z - max z)``.
+    in the shifted coordinates ``c (z - max z)``.  Chunks of rows run in parallel.
     """
-    nr, n = Z.shape
+    nr = Z.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
-        W = np.empty((5, n))
-        Wi = np.empty((1, n), np.int64)
-        res = np.empty(8)
-        for r in range(ch * nr // nch, (ch + 1) * nr // nch):
-            _power_row(Z[r], rowmax[r], c, a, e, normalize, method, out[r], info[r],
-                       W, Wi, res)
+        _power_chunk(Z, rowmax, c, a, e, normalize, method, out, info,
+                     ch * nr // nch, (ch + 1) * nr // nch)
+
+
+@njit(cache=True)
+def power_rows_serial(Z, rowmax, c, a, e, normalize, method, out, info):
+    """``power_rows`` on one thread (small inputs: no thread start-up)."""
+    _power_chunk(Z, rowmax, c, a, e, normalize, method, out, info, 0, Z.shape[0])
 
 
 # --------------------------------------------------------------------------------------
 # softmax and argmax
 # --------------------------------------------------------------------------------------
+@njit(cache=True)
+def _softmax_row(row, m, o):
+    s = 0.0
+    cc = 0.0
+    for i in range(row.shape[0]):
+        v = math.exp(row[i] - m)
+        o[i] = v
+        s, cc = neumaier(s, cc, v)
+    inv = s + cc
+    for i in range(row.shape[0]):
+        o[i] = o[i] / inv
+
+
+@njit(cache=True)
+def _logsumexp_row(row, m):
+    s = 0.0
+    cc = 0.0
+    for i in range(row.shape[0]):
+        s, cc = neumaier(s, cc, math.exp(row[i] - m))
+    return math.log(s + cc)
+
+
+@njit(cache=True)
+def _argmax_row(row, m, o):
+    cnt = 0
+    for i in range(row.shape[0]):
+        if row[i] == m:
+            cnt += 1
+    v = 1.0 / cnt
+    for i in range(row.shape[0]):
+        o[i] = v if row[i] == m else 0.0
+
+
 @njit(cache=True, parallel=True)
 def softmax_rows(Z, rowmax, out):
-    """Rows of ``exp(z - max z) / sum exp(z - max z)`` (compensated sum)."""
+    """Rows of ``exp(z - max z) / sum exp(z - max z)`` (compensated sum), in parallel."""
     for r in prange(Z.shape[0]):
-        m = rowmax[r]
-        s = 0.0
-        cc = 0.0
-        row = Z[r]
-        o = out[r]
-        for i in range(row.shape[0]):
-            v = math.exp(row[i] - m)
-            o[i] = v
-            s, cc = neumaier(s, cc, v)
-        inv = s + cc
-        for i in range(row.shape[0]):
-            o[i] = o[i] / inv
+        _softmax_row(Z[r], rowmax[r], out[r])
+
+
+@njit(cache=True)
+def softmax_rows_serial(Z, rowmax, out):
+    """``softmax_rows`` on one thread."""
+    for r in range(Z.shape[0]):
+        _softmax_row(Z[r], rowmax[r], out[r])
 
 
 @njit(cache=True, parallel=True)
 def logsumexp_rows(Z, rowmax, out):
-    """``log sum exp(z - max z)`` per row (the caller adds ``max z``)."""
+    """``log sum exp(z - max z)`` per row (the caller adds ``max z``), in parallel."""
     for r in prange(Z.shape[0]):
-        m = rowmax[r]
-        s = 0.0
-        cc = 0.0
-        row = Z[r]
-        for i in range(row.shape[0]):
-            s, cc = neumaier(s, cc, math.exp(row[i] - m))
-        out[r] = math.log(s + cc)
+        out[r] = _logsumexp_row(Z[r], rowmax[r])
+
+
+@njit(cache=True)
+def logsumexp_rows_serial(Z, rowmax, out):
+    """``logsumexp_rows`` on one thread."""
+    for r in range(Z.shape[0]):
+        out[r] = _logsumexp_row(Z[r], rowmax[r])
 
 
 @njit(cache=True, parallel=True)
 def argmax_rows(Z, rowmax, out):
-    """Rows of the uniform distribution on ``{i : z_i = max z}``."""
+    """Rows of the uniform distribution on ``{i : z_i = max z}``, in parallel."""
     for r in prange(Z.shape[0]):
-        m = rowmax[r]
-        row = Z[r]
-        cnt = 0
-        for i in range(row.shape[0]):
-            if row[i] == m:
-                cnt += 1
-        v = 1.0 / cnt
-        for i in range(row.shape[0]):
-            out[r, i] = v if row[i] == m else 0.0
+        _argmax_row(Z[r], rowmax[r], out[r])
+
+
+@njit(cache=True)
+def argmax_rows_serial(Z, rowmax, out):
+    """``argmax_rows`` on one thread."""
+    for r in range(Z.shape[0]):
+        _argmax_row(Z[r], rowmax[r], out[r])
 
 
 # --------------------------------------------------------------------------------------
@@ -1032,21 +1101,35 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
     info[2] = nfree
 
 
+@njit(cache=True)
+def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
+    """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation."""
+    n = Z.shape[1]
+    W = np.empty((5, n))
+    Wi = np.empty((3, n), np.int64)
+    res = np.empty(64)
+    for r in range(r0, r1):
+        vrow = V[0] if use_const else V[r]
+        _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res)
+
+
 @njit(cache=True, parallel=True)
 def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info):
     """Rows of ``clip(z - max z - tau, 0, v)`` with ``tau`` such that the row sums to ``K``.
 
     k-subsets SparseMAP: ``v = 1`` (``use_const``), ``K = k``.  Constrained sparsemax:
     ``v = V[r]`` per entry, ``K = 1``.  ``-inf`` entries and entries with ``v = 0``
-    get 0.  ``info[r] = (tau_hi, tau_lo, #entries strictly inside (0, v))``.
+    get 0.  ``info[r] = (tau_hi, tau_lo, #entries strictly inside (0, v))``.  Chunks of
+    rows run in parallel.
     """
-    nr, n = Z.shape
+    nr = Z.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
-        W = np.empty((5, n))
-        Wi = np.empty((3, n), np.int64)
-        res = np.empty(64)
-        for r in range(ch * nr // nch, (ch + 1) * nr // nch):
-            vrow = V[0] if use_const else V[r]
-            _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r],
-                        W, Wi, res)
+        _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info,
+                      ch * nr // nch, (ch + 1) * nr // nch)
+
+
+@njit(cache=True)
+def capped_rows_serial(Z, rowmax, V, vconst, use_const, K, out, info):
+    """``capped_rows`` on one thread (small inputs: no thread start-up)."""
+    _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, 0, Z.shape[0])
