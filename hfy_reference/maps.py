@@ -442,7 +442,9 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
     if np.isnan(umin):
         raise ValueError("upper contains NaN; upper bounds must be in [0, inf]")
     if umin < 0:
-        raise ValueError(f"upper must be >= 0 (np.inf allowed); got min(upper) = {umin!r}")
+        raise ValueError(
+            f"upper must be >= 0 (np.inf allowed); got min(upper) = {float(umin)!r}"
+        )
     U = np.ascontiguousarray(np.moveaxis(u, rows.axis, -1).reshape(rows.data.shape))
     if np.isneginf(rows.data.min()):
         total = np.where(np.isneginf(rows.data), 0.0, U).sum(axis=1)
@@ -452,7 +454,7 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
         r = int(np.argmin(total))
         raise ValueError(
             "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
-            f"entries must sum to >= 1 in every slice; slice {r} sums to {total[r]!r}"
+            f"entries must sum to >= 1 in every slice; slice {r} sums to {float(total[r])!r}"
         )
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))

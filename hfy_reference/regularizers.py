@@ -180,21 +180,21 @@ def _check_simplex(P: np.ndarray, name: str, total: float, upper: float | None =
     if pmin < -tol:
         raise ValueError(
             f"{name} must lie on the {'capped ' if upper else ''}simplex: entries must be "
-            f">= 0; got min({name}) = {pmin!r}"
+            f">= 0; got min({name}) = {float(pmin)!r}"
         )
     if upper is not None:
         pmax = P.max()
         if pmax > upper + tol:
             raise ValueError(
                 f"{name} must lie in the capped simplex: entries must be <= {upper:g}; "
-                f"got max({name}) = {pmax!r}"
+                f"got max({name}) = {float(pmax)!r}"
             )
     err = np.abs(P.sum(axis=1) - total)
     if err.max() > tol:
         r = int(np.argmax(err))
         raise ValueError(
             f"{name} must sum to {total:g} along the axis (tolerance {tol:.1e}); slice "
-            f"{r} sums to {P[r].sum()!r}"
+            f"{r} sums to {float(P[r].sum())!r}"
         )
 
 

@@ -1,0 +1,213 @@
+"""Bad input gets a clear error, never a silent NaN (SPEC §0, issue 2 item 6).
+
+A namespace-wide sweep (scipy's ``test_nan_inputs`` idea): every public map and
+regularizer method is called on every kind of bad input, and must raise the right
+exception type with a message that names the argument and the allowed range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hfy_reference as H
+
+
+def _first_corner(z, axis=-1):
+    """A valid target for ``z`` (e_0 along ``axis``), or ``z`` itself when it has no
+    valid target (0-d, empty: the error under test must then come from ``z``)."""
+    a = np.asarray(z)
+    if a.ndim == 0 or a.size == 0 or a.dtype.kind not in "fiu" or not isinstance(axis, int) \
+            or not -a.ndim <= axis < a.ndim:
+        return z
+    y = np.zeros(a.shape)
+    idx = [slice(None)] * a.ndim
+    idx[axis] = 0
+    y[tuple(idx)] = 1.0
+    return y
+
+
+# every public entry point that takes scores z, as (name, callable(z, axis=-1))
+SCORE_FUNCS = {
+    "softmax": lambda z, **kw: H.softmax(z, **kw),
+    "sparsemax": lambda z, **kw: H.sparsemax(z, **kw),
+    "entmax": lambda z, **kw: H.entmax(z, 1.5, **kw),
+    "entmax3": lambda z, **kw: H.entmax(z, 3.0, **kw),
+    "normmax": lambda z, **kw: H.normmax(z, 2.0, **kw),
+    "argmax": lambda z, **kw: H.argmax(z, **kw),
+    "ksubsets": lambda z, **kw: H.sparsemap_ksubsets(z, 1, **kw),
+    "constrained": lambda z, **kw: H.constrained_sparsemax(z, 1.0, **kw),
+    "logsumexp": lambda z, **kw: H.logsumexp(z, **kw),
+    "threshold": lambda z, **kw: H.threshold(z, 1.5, **kw),
+    "Shannon.conjugate": lambda z, **kw: H.Shannon().conjugate(z, **kw),
+    "Tsallis.argmax": lambda z, **kw: H.Tsallis(1.5).argmax(z, **kw),
+    "NormEntropy.conjugate": lambda z, **kw: H.NormEntropy(2.0).conjugate(z, **kw),
+    "KSubsets.argmax": lambda z, **kw: H.KSubsets(1).argmax(z, **kw),
+    "Tsallis.loss": lambda z, **kw: H.Tsallis(1.5).loss(z, _first_corner(z, **kw), **kw),
+    "Tsallis.jvp": lambda z, **kw: H.Tsallis(1.5).jvp(z, np.ones(np.shape(z)), **kw),
+}
+NAMES = sorted(SCORE_FUNCS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_is_an_error_naming_z(name):
+    with pytest.raises(ValueError, match=r"z contains NaN at 1 entry \(first at index \(1,\)\)"):
+        SCORE_FUNCS[name](np.array([0.0, np.nan, 1.0]))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_plus_inf_is_an_error_and_minus_inf_a_mask(name):
+    with pytest.raises(ValueError, match=r"z contains \+inf"):
+        SCORE_FUNCS[name](np.array([0.0, np.inf, 1.0]))
+    SCORE_FUNCS[name](np.array([0.0, -np.inf, 1.0]))  # a mask: fine
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_all_masked_slice_is_an_error(name):
+    z = np.array([[0.0, 1.0, 2.0], [-np.inf, -np.inf, -np.inf]])
+    with pytest.raises(ValueError, match=r"entirely -inf \(first at batch index \(1,\)\)"):
+        SCORE_FUNCS[name](z)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_empty_and_zero_d_are_errors(name):
+    with pytest.raises(ValueError, match="z is empty"):
+        SCORE_FUNCS[name](np.zeros((3, 0)))
+    with pytest.raises(ValueError, match="z is empty"):
+        SCORE_FUNCS[name]([])
+    with pytest.raises(ValueError, match="z must have at least one dimension"):
+        SCORE_FUNCS[name](np.float64(1.0))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_axis(name):
+    with pytest.raises(np.exceptions.AxisError, match="axis 2 is out of bounds"):
+        SCORE_FUNCS[name](np.zeros((2, 3)), axis=2)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        SCORE_FUNCS[name](np.zeros((2, 3)), axis=1.0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("bad,msg", [
+    (np.array([1 + 1j, 0j]), "z must be real-valued; got complex dtype"),
+    (np.array([1.0, None], dtype=object), "z must be an array of real numbers"),
+    (np.array(["a", "b"]), "z must be an array of real numbers"),
+    (np.array([1.0, 2.0], dtype=np.longdouble), "extended-precision floats are not supported"),
+])
+def test_wrong_dtypes_are_type_errors(name, bad, msg):
+    if bad.dtype == np.longdouble and np.dtype(np.longdouble).itemsize <= 8:
+        pytest.skip("longdouble is float64 on this platform")
+    with pytest.raises(TypeError, match=msg):
+        SCORE_FUNCS[name](bad)
+
+
+def test_ragged_input_is_a_type_error():
+    with pytest.raises(TypeError, match="z must be an array-like of real numbers"):
+        H.softmax([[1.0, 2.0], [1.0]])
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.999, -1.0, np.nan])
+def test_alpha_out_of_domain(alpha):
+    with pytest.raises(ValueError, match=r"alpha must be >= 1 \(np.inf allowed\)"):
+        H.entmax([1.0, 2.0], alpha)
+    with pytest.raises(ValueError, match=r"alpha must be >= 1"):
+        H.normmax([1.0, 2.0], alpha)
+    with pytest.raises(ValueError, match=r"alpha must be > 1"):
+        H.Tsallis(alpha)
+    with pytest.raises(ValueError, match=r"alpha must be > 1"):
+        H.NormEntropy(alpha)
+
+
+def test_alpha_advice_and_kinds():
+    with pytest.raises(ValueError, match=r"for alpha = 1 use Shannon\(\)"):
+        H.Tsallis(1.0)
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        H.entmax([1.0, 2.0], "1.5")
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        H.entmax([1.0, 2.0], 1.5 + 0j)
+    with pytest.raises(ValueError, match="method must be one of"):
+        H.entmax([1.0, 2.0], 1.5, method="newton")
+    with pytest.raises(ValueError, match="method='sort' needs a closed-form threshold"):
+        H.entmax([1.0, 2.0], 1.7, method="sort")
+
+
+def test_k_out_of_domain():
+    with pytest.raises(ValueError, match=r"k must satisfy 1 <= k <= 3"):
+        H.sparsemap_ksubsets([1.0, 2.0, 3.0], 4)
+    with pytest.raises(ValueError, match=r"k must satisfy 1 <= k <= 3"):
+        H.sparsemap_ksubsets([1.0, 2.0, 3.0], 0)
+    with pytest.raises(ValueError, match=r"k must satisfy 1 <= k <= 2"):  # masks count
+        H.sparsemap_ksubsets([1.0, -np.inf, 3.0], 3)
+    with pytest.raises(TypeError, match="k must be an integer; got 2.5"):
+        H.sparsemap_ksubsets([1.0, 2.0, 3.0], 2.5)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        H.KSubsets(True)
+    with pytest.raises(ValueError, match=r"k must satisfy 1 <= k"):
+        H.KSubsets(0)
+    with pytest.raises(ValueError, match=r"k must satisfy 1 <= k <= 2"):
+        H.KSubsets(3).argmax([1.0, 2.0])
+
+
+def test_constrained_upper_errors():
+    with pytest.raises(ValueError, match="infeasible.*sums to 0.6"):
+        H.constrained_sparsemax([1.0, 2.0], [0.3, 0.3])
+    with pytest.raises(ValueError, match="upper must be >= 0"):
+        H.constrained_sparsemax([1.0, 2.0], [-0.3, 2.0])
+    with pytest.raises(ValueError, match="upper contains NaN"):
+        H.constrained_sparsemax([1.0, 2.0], [np.nan, 2.0])
+    with pytest.raises(ValueError, match="upper must be broadcastable"):
+        H.constrained_sparsemax([1.0, 2.0], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="infeasible"):  # a masked entry's cap is unusable
+        H.constrained_sparsemax([1.0, -np.inf], [0.5, 5.0])
+
+
+REGS = [H.Shannon(), H.Tsallis(1.5), H.NormEntropy(2.0), H.KSubsets(2)]
+
+
+@pytest.mark.parametrize("reg", REGS, ids=repr)
+def test_loss_shape_and_domain_errors(reg):
+    z = np.array([0.5, 0.1, -0.3])
+    good = np.array([1.0, 1.0, 0.0]) if isinstance(reg, H.KSubsets) else np.eye(3)[0]
+    with pytest.raises(ValueError, match=r"y must have the same shape as z \(3,\); got \(2,\)"):
+        reg.loss(z, good[:2])
+    with pytest.raises(ValueError, match="y must be finite"):
+        reg.loss(z, np.array([np.nan, 1.0, 0.0]))
+    with pytest.raises(ValueError, match="y must (lie|sum)"):
+        reg.loss(z, good * 0.9)
+    with pytest.raises(ValueError, match=r"entries must be >= 0"):
+        reg.loss(z, good + np.array([-1.5, 0.5, 1.0]))
+    with pytest.raises(ValueError, match="p must (lie|sum)"):
+        reg.omega(good * 2)
+    with pytest.raises(ValueError, match=r"v must have the same shape as z"):
+        reg.jvp(z, np.ones(4))
+    with pytest.raises(TypeError, match="reg must be a Regularizer"):
+        H.fy_loss(z, good, "softmax")
+
+
+def test_ksubsets_domain_is_the_capped_simplex():
+    with pytest.raises(ValueError, match=r"entries must be <= 1"):
+        H.KSubsets(2).loss([0.5, 0.1, -0.3], [1.5, 0.5, 0.0])
+    with pytest.raises(ValueError, match="y must sum to 2"):
+        H.KSubsets(2).loss([0.5, 0.1, -0.3], [1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inputs_are_never_modified(name):
+    z = np.array([[0.5, -np.inf, 0.25, 2.0], [1.0, 1.0, 1.0, -3.0]])
+    before = z.copy()
+    SCORE_FUNCS[name](z)
+    np.testing.assert_array_equal(z, before)
+    zt = np.asfortranarray(z)  # a non-contiguous layout and another axis
+    SCORE_FUNCS[name](zt.T, axis=0)
+    np.testing.assert_array_equal(zt, before)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("scale", [1e-308, 5e-324, 1e308, -1e308])
+def test_no_floating_point_warning_at_any_scale(name, scale):
+    """No RuntimeWarning: overflow, invalid and divide raise; underflow to 0 (which
+    numpy never reports by default) is the correct rounding of tiny results."""
+    z = np.array([[1.0, 0.3, -0.7, 0.0], [0.0, 0.0, 0.0, 0.0]]) * scale
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        out = SCORE_FUNCS[name](z)
+    assert np.all(np.isfinite(out))
