@@ -1,0 +1,206 @@
+"""Benchmark of the maps: median times and ratios to NumPy softmax, measured in one run.
+
+Usage::
+
+    python benchmarks/bench_maps.py [--repeat 5] [--shapes 1x10 1x100000 1000x100 10000x1000]
+                                    [--no-backends] [--accuracy-rows 3]
+
+For every shape and map it prints the median wall time, the ratio to a plain NumPy
+softmax (``exp(z - max) / sum``) timed in the same process, ``scipy.special.softmax``,
+and, when torch and the PyPI ``entmax`` package are installed, their CPU float64 times
+for the same map (and our speed-up over them).  It also reports the cold first-call cost
+(Numba compilation into an empty cache, in a subprocess), the warm import time, and the
+accuracy at that speed: the largest error against a 50-digit mpmath reference on a few
+sampled rows, the largest |sum - 1| over all rows (exact sum), and whether the supports
+match.  Nothing here is asserted: the numbers are for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+import hfy_reference as H  # noqa: E402
+
+
+def np_softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def median_time(f, repeat, min_time=0.2):
+    """Median over ``repeat`` runs; each run loops ``f`` enough times to last ~min_time
+    (so that microsecond calls are not timer noise)."""
+    f()
+    t0 = time.perf_counter()
+    f()
+    one = max(time.perf_counter() - t0, 1e-7)
+    inner = max(1, int(min_time / one)) if one < min_time else 1
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            f()
+        ts.append((time.perf_counter() - t0) / inner)
+    return float(np.median(ts))
+
+
+MAPS = {
+    "softmax": (lambda z: H.softmax(z), ("softmax", {})),
+    "sparsemax": (lambda z: H.sparsemax(z), ("entmax", {"alpha": 2.0})),
+    "entmax 1.5": (lambda z: H.entmax(z, 1.5), ("entmax", {"alpha": 1.5})),
+    "entmax 1.3": (lambda z: H.entmax(z, 1.3), ("entmax", {"alpha": 1.3})),
+    "entmax 3": (lambda z: H.entmax(z, 3.0), ("entmax", {"alpha": 3.0})),
+    "normmax 2": (lambda z: H.normmax(z, 2.0), ("normmax", {"alpha": 2.0})),
+    "normmax 5": (lambda z: H.normmax(z, 5.0), ("normmax", {"alpha": 5.0})),
+    "k-subsets k=5": (lambda z: H.sparsemap_ksubsets(z, min(5, z.shape[-1])),
+                      ("capped", {"k": 5})),
+    "constrained u=0.3": (lambda z: H.constrained_sparsemax(z, 0.3 if z.shape[-1] > 3 else 1.0),
+                          ("capped", {"upper": 0.3})),
+    "argmax": (lambda z: H.argmax(z), None),
+}
+
+
+def torch_backends():
+    """The same maps in torch (CPU, float64) and the PyPI entmax package, if installed."""
+    try:
+        import entmax as E
+        import torch
+    except ImportError:
+        return {}
+    torch.set_grad_enabled(False)
+
+    def wrap(fn):
+        return lambda z: fn(torch.from_numpy(z)).numpy()
+
+    return {
+        "softmax": ("torch.softmax", wrap(lambda t: torch.softmax(t, dim=-1))),
+        "sparsemax": ("entmax.sparsemax", wrap(lambda t: E.sparsemax(t, dim=-1))),
+        "entmax 1.5": ("entmax.entmax15", wrap(lambda t: E.entmax15(t, dim=-1))),
+        "entmax 1.3": ("entmax.entmax_bisect", wrap(lambda t: E.entmax_bisect(t, 1.3, dim=-1))),
+        "entmax 3": ("entmax.entmax_bisect", wrap(lambda t: E.entmax_bisect(t, 3.0, dim=-1))),
+        "normmax 2": ("entmax.normmax_bisect",
+                      wrap(lambda t: E.normmax_bisect(t, 2.0, dim=-1))),
+        "normmax 5": ("entmax.normmax_bisect",
+                      wrap(lambda t: E.normmax_bisect(t, 5.0, dim=-1))),
+    }
+
+
+def accuracy(name, z, p, kind, rows):
+    """(max error vs the 50-digit reference on sampled rows, max |sum - target|,
+    supports equal) -- or None entries where no reference applies."""
+    import reference as R
+
+    if kind is None:
+        return None, None, None
+    fam, prm = kind
+    target = float(prm.get("k", 1)) if fam == "capped" and "k" in prm else 1.0
+    if fam == "capped" and "k" in prm:
+        target = float(min(prm["k"], z.shape[-1]))
+    sum_err = max(abs(math.fsum(row) - target) for row in p)
+    rng = np.random.default_rng(0)
+    idx = rng.choice(z.shape[0], size=min(rows, z.shape[0]), replace=False)
+    err, same = 0.0, True
+    for r in idx:
+        zr = z[r]
+        if fam == "softmax":
+            ref, _ = R.softmax(zr)
+        elif fam == "entmax":
+            ref, _ = R.entmax(zr, prm["alpha"])
+        elif fam == "normmax":
+            ref, _ = R.normmax(zr, prm["alpha"])
+        elif "k" in prm:
+            ref, _ = R.capped(zr, np.ones_like(zr), min(prm["k"], len(zr)))
+        else:
+            u = prm["upper"] if len(zr) > 3 else 1.0
+            ref, _ = R.capped(zr, np.full_like(zr, u), 1)
+        err = max(err, float(np.max(np.abs(p[r] - ref))))
+        same &= bool(np.array_equal(p[r] > 0, ref > 0))
+    return err, sum_err, same
+
+
+def cold_start():
+    """First-call cost into an empty Numba cache, and warm import time (subprocesses)."""
+    code = (
+        "import time; t0 = time.perf_counter(); import hfy_reference as H; "
+        "t1 = time.perf_counter(); import numpy as np; z = np.random.rand(4, 8); "
+        "H.softmax(z); H.sparsemax(z); H.entmax(z, 1.3); H.normmax(z, 2.0); "
+        "H.sparsemap_ksubsets(z, 2); H.softmax(np.random.rand(64, 1024)); "
+        "H.sparsemax(np.random.rand(64, 1024)); t2 = time.perf_counter(); "
+        "print(t1 - t0, t2 - t1)"
+    )
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for label in ("cold (empty cache)", "warm (cache filled)"):
+            r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               env=env, cwd=ROOT, check=True)
+            imp, first = (float(x) for x in r.stdout.split())
+            out[label] = (imp, first)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--shapes", nargs="*", default=["1x10", "1x100000", "1000x100", "10000x1000"])
+    ap.add_argument("--no-backends", action="store_true", help="skip torch / PyPI entmax")
+    ap.add_argument("--accuracy-rows", type=int, default=3)
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-start subprocess")
+    args = ap.parse_args(argv)
+
+    import numba
+    import scipy
+    import scipy.special
+
+    print(f"numpy {np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}, "
+          f"{numba.config.NUMBA_NUM_THREADS} threads, {os.cpu_count()} cores")
+    if not args.no_cold:
+        for label, (imp, first) in cold_start().items():
+            print(f"{label:20s}: import hfy_reference {imp:6.3f} s, first calls {first:7.2f} s")
+    backends = {} if args.no_backends else torch_backends()
+    if backends:
+        import entmax
+        import torch
+
+        print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
+              f"entmax {getattr(entmax, '__version__', '?')}")
+
+    rng = np.random.default_rng(0)
+    for shape_s in args.shapes:
+        shape = tuple(int(x) for x in shape_s.split("x"))
+        z = rng.standard_normal(shape)
+        base = median_time(lambda z=z: np_softmax(z), args.repeat)
+        sp = median_time(lambda z=z: scipy.special.softmax(z, axis=-1), args.repeat)
+        print(f"\n== shape {shape_s}: NumPy softmax {base * 1e3:9.3f} ms (=1), "
+              f"scipy.special.softmax {sp * 1e3:9.3f} ms ({sp / base:5.2f}x)")
+        print(f"{'map':18s} {'ms':>10s} {'/np':>6s}  {'max err vs 50-digit':>20s} "
+              f"{'max|sum-1|':>11s} {'supp':>5s}  {'backend':28s} {'ms':>10s} {'speed-up':>8s}")
+        for name, (f, kind) in MAPS.items():
+            t = median_time(lambda f=f, z=z: f(z), args.repeat)
+            p = f(z)
+            err, serr, same = accuracy(name, z, p, kind, args.accuracy_rows)
+            acc = (f"{err:20.1e} {serr:11.1e} {'ok' if same else 'DIFF':>5s}"
+                   if err is not None else f"{'':20s} {'':11s} {'':5s}")
+            line = f"{name:18s} {t * 1e3:10.3f} {t / base:6.2f}  {acc}"
+            if name in backends:
+                bname, bf = backends[name]
+                reps = 1 if z.size >= 10**6 and "bisect" in bname else max(1, args.repeat // 2)
+                tb = median_time(lambda bf=bf, z=z: bf(z), reps, min_time=0.0)
+                line += f"  {bname:28s} {tb * 1e3:10.3f} {tb / t:7.1f}x"
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
