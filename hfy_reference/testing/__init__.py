@@ -1,1 +1,85 @@
-"""(placeholder: filled by its issue)."""
+r"""The oracle: test a fast PyTorch/JAX/Triton backend against the exact maps.
+
+:func:`check_backend` runs a backend on an adversarial case suite -- exact ties,
+``-inf`` masks, a single finite entry, scales from 1e-310 to 1e300 (float64; 1e-40 to
+1e30 in float32), large exact shifts, scores a few ulps above and below every support
+threshold and margin, N from 1 to 10^5, batches whose rows have different supports --
+and compares every output with the library's exact answer for the same (rounded)
+input::
+
+    import numpy as np, torch
+    from entmax import entmax_bisect
+    from hfy_reference.testing import check_backend, assert_backend_matches
+
+    def fn(z):  # NumPy in, NumPy out, along the last axis
+        return entmax_bisect(torch.from_numpy(z), alpha=1.5).numpy()
+
+    report = check_backend(fn, "entmax", alpha=1.5, dtype=np.float32)
+    print(report)                 # a table, one line per case
+    assert_backend_matches(fn, "entmax", alpha=1.5)   # AssertionError with a diff
+
+Families (``FAMILIES``): the maps ``softmax``, ``sparsemax``, ``entmax`` (``alpha``),
+``normmax`` (``alpha``), ``ksubsets`` (``k``), ``constrained_sparsemax``; their
+Fenchel-Young losses ``<map>_loss`` and gradients ``<map>_loss_grad`` (``target=
+"distribution"`` or ``"index"``); Jacobian products ``<map>_jvp`` and ``<map>_vjp``;
+and ``hopfield_step``.  The signature ``fn`` must have for each is in
+:func:`check_backend`.
+
+Tolerances (dtype-aware; ``eps`` = the dtype's machine epsilon).  A case passes when
+the output is what a *backward-stable* algorithm in that dtype could produce: the
+exact answer for scores whose shifted values ``z_i - max z`` are perturbed by at most
+``K eps |z_i - max z|``, each output entry then rounded by at most ``K eps``, with
+``K = 4 (1 + ceil(log2 N))``: a handful of roundings per elementary step, and the
+``log2 N`` growth of a pairwise reduction over ``N`` entries.  Concretely, per entry
+``|got - p| <= K eps |p| + (|J| K eps |z - max z|)_i + tiny`` (``J`` the exact
+Jacobian, ``tiny`` the smallest normal number); entries within the perturbation of
+the support threshold (the *rounding zone*) may take any value up to the map's value
+at that distance; outside it, entries that are exactly 0 must be exactly 0 (and
+``-inf``-masked entries always); row sums within ``K eps`` of 1 (``k`` for
+k-subsets).  Losses, gradients and Jacobian products follow from the same model (see
+``docs/readme/testing.md``).  The maps are shift-invariant, so the model measures
+errors relative to ``z - max z``: a backend that does not shift by the maximum loses
+``eps |max z|`` and fails the shifted cases, as it should.
+
+Nothing here imports hypothesis; :mod:`hfy_reference.testing.strategies` does.
+"""
+
+from __future__ import annotations
+
+from ._adapters import from_torch
+from ._harness import assert_backend_matches, check_backend
+from ._oracle import K0, family_names
+from ._report import BackendReport, CaseResult
+from ._suite import Case
+
+#: Every family name accepted by :func:`check_backend`.
+FAMILIES: tuple = tuple(family_names())
+
+__all__ = [
+    "check_backend",
+    "assert_backend_matches",
+    "cases",
+    "from_torch",
+    "BackendReport",
+    "CaseResult",
+    "Case",
+    "FAMILIES",
+    "K0",
+]
+
+
+def cases(family: str, *, dtype=None, **params) -> list:
+    """The suite's :class:`Case` objects for a family (inputs only, rounded to
+    ``dtype``; default float64), e.g. to run a backend in one's own loop."""
+    import numpy as np
+
+    from . import _build, _oracle
+    from . import _harness as H
+
+    dt = H._check_dtype(np.float64 if dtype is None else dtype)
+    if family == "hopfield_step":
+        from . import _hopfield
+
+        return [p.case for p in _hopfield.suite(params, dt)[1]]
+    fam = _oracle.parse_family(family, params)
+    return [p.case for p in _build.build_suite(fam, dt.str)]
