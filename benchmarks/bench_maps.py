@@ -109,6 +109,8 @@ def accuracy(name, z, p, kind, rows):
     if fam == "capped" and "k" in prm:
         target = float(min(prm["k"], z.shape[-1]))
     sum_err = max(abs(math.fsum(row) - target) for row in p)
+    if z.shape[-1] > 2000:  # the 50-digit reference is too slow on long rows
+        return float("nan"), sum_err, True
     rng = np.random.default_rng(0)
     idx = rng.choice(z.shape[0], size=min(rows, z.shape[0]), replace=False)
     err, same = 0.0, True
@@ -191,8 +193,12 @@ def main(argv=None):
             t = median_time(lambda f=f, z=z: f(z), args.repeat)
             p = f(z)
             err, serr, same = accuracy(name, z, p, kind, args.accuracy_rows)
-            acc = (f"{err:20.1e} {serr:11.1e} {'ok' if same else 'DIFF':>5s}"
-                   if err is not None else f"{'':20s} {'':11s} {'':5s}")
+            if err is None:  # no reference for this map (argmax)
+                acc = f"{'':20s} {'':11s} {'':5s}"
+            elif math.isnan(err):
+                acc = f"{'n/a (N > 2000)':>20s} {serr:11.1e} {'':5s}"
+            else:
+                acc = f"{err:20.1e} {serr:11.1e} {'ok' if same else 'DIFF':>5s}"
             line = f"{name:18s} {t * 1e3:10.3f} {t / base:6.2f}  {acc}"
             if name in backends:
                 bname, bf = backends[name]
