@@ -446,7 +446,7 @@ def test_unshifted_loss_fails_on_the_shifted_and_huge_cases():
                           "two_entries/target=min", "random_n1000/target=min"}
     # and 0 * (-inf) = NaN in <p, z> wherever a score is masked
     assert rep["masked_mixed/target=max"].nonfinite == 1
-    assert rep["margin-256eps"].nonfinite == 2  # each row has a -inf filler
+    assert rep["margin-256eps"].status == "pass"  # no masks, no offset: exact enough
 
 
 def test_wrong_jacobian_and_gradient_fail():
@@ -593,8 +593,6 @@ def test_pypi_entmax_findings_are_as_documented():
     entmax = pytest.importorskip("entmax")
     from hfy_reference.testing import _entmax_pypi as EP
 
-    if not DOC.exists():
-        pytest.skip("docs/readme/testing.md not written yet")
     text = DOC.read_text()
     versions = f"torch {torch.__version__}, entmax {entmax.__version__}"
     if versions not in text:

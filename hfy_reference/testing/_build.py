@@ -245,7 +245,7 @@ def _loss_inputs(fam, dtype):
             rows = []
             for base in (0.0, 3.0 * m):
                 gap = m + side * G * eps * (abs(base) + m)
-                rows.append([base, base - gap, base - 3 * m, -np.inf, base - 2 * m])
+                rows.append([base, base - gap, base - 3 * m, base - 4 * m, base - 2 * m])
             z = np.array(rows)
             Y = np.zeros_like(z)
             Y[:, 0] = 1.0

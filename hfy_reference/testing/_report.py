@@ -30,8 +30,9 @@ class CaseResult:
         Largest ``|got - expected| / tolerance`` (``inf`` where the tolerance is 0,
         e.g. a nonzero value off the support).
     sum_err, sum_tol : float or None
-        Largest ``|sum_i got_i - T|`` over rows (``T`` = 1, ``k`` or 0 for gradients
-        and Jacobian products) and its tolerance; ``None`` for losses.
+        ``|sum_i got_i - T|`` (``T`` = 1, ``k``, or 0 for gradients and Jacobian
+        products) in the row worst relative to its tolerance, and that tolerance;
+        ``None`` for losses.
     support_mismatches, hard_support_mismatches : int
         Entries whose zero/nonzero status differs from the reference, and those of
         them outside the rounding zone (which fail the case).

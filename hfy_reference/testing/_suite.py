@@ -325,7 +325,7 @@ def topk_margin_rows(k: int, gap_units: int, side: int, dtype):
         top = base + 0.25 * np.arange(k)[::-1]  # k scores, the k-th is ``base``
         scale = abs(base) + 1.0
         nxt = base - 1.0 - side * gap_units * eps * scale
-        z = np.concatenate([top, [nxt, nxt - 2.0, -np.inf]])
+        z = np.concatenate([top, [nxt, nxt - 2.0, nxt - 3.0]])  # unmasked: margins only
         rows.append(_cast(z, dtype).astype(np.float64))
     return np.array(rows)
 
