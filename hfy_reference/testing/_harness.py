@@ -96,7 +96,9 @@ def compare(prep, out, *, support: bool) -> CaseResult:
             f"got {float(o[idx])!r})")
     # support
     hard = np.zeros(exp.shape, dtype=bool)
-    if prep.hard_zero is not None:  # NaN entries are reported as such, not here
+    if prep.hard_zero is None:
+        res.support_mismatches = res.hard_support_mismatches = None
+    else:  # NaN entries are reported as such, not here
         hz = prep.hard_zero & ~nan
         extra_nz = hz & (o != 0)
         if support:

@@ -33,9 +33,10 @@ class CaseResult:
         ``|sum_i got_i - T|`` (``T`` = 1, ``k``, or 0 for gradients and Jacobian
         products) in the row worst relative to its tolerance, and that tolerance;
         ``None`` for losses.
-    support_mismatches, hard_support_mismatches : int
+    support_mismatches, hard_support_mismatches : int or None
         Entries whose zero/nonzero status differs from the reference, and those of
-        them outside the rounding zone (which fail the case).
+        them outside the rounding zone (which fail the case); ``None`` where there is
+        no support (losses, Hopfield steps).
     nonfinite : int
         NaN or infinite entries where the reference is finite (or a wrong infinity).
     exception : str or None
@@ -54,8 +55,8 @@ class CaseResult:
     worst_ratio: float | None = None
     sum_err: float | None = None
     sum_tol: float | None = None
-    support_mismatches: int = 0
-    hard_support_mismatches: int = 0
+    support_mismatches: int | None = 0
+    hard_support_mismatches: int | None = 0
     nonfinite: int = 0
     exception: str | None = None
     diff: list = field(default_factory=list)
@@ -137,7 +138,8 @@ class BackendReport:
                 status += ": " + r.reasons[0]
             elif r.status == "skip":
                 status += ": " + (r.reasons[0] if r.reasons else "")
-            supp = f"{r.support_mismatches}" + ("!" if r.hard_support_mismatches else "")
+            supp = "-" if r.support_mismatches is None else (
+                f"{r.support_mismatches}" + ("!" if r.hard_support_mismatches else ""))
             lines.append(
                 f"{r.name.ljust(w)}  {shape.ljust(9)}  {_num(r.max_abs_err)}  "
                 f"{_num(r.max_rel_err)}  {_num(r.worst_ratio)}  {_num(r.sum_err)}  "
