@@ -447,11 +447,18 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
         raise ValueError(
             f"upper must be >= 0 (np.inf allowed); got min(upper) = {float(umin)!r}"
         )
-    U = np.ascontiguousarray(np.moveaxis(u, rows.axis, -1).reshape(rows.data.shape))
-    if np.isneginf(rows.data.min()):
-        total = np.where(np.isneginf(rows.data), 0.0, U).sum(axis=1)
+    scalar = u.strides == (0,) * u.ndim  # one cap for every entry: no array needed
+    if scalar:
+        c = float(u.flat[0])
+        U = np.ones((1, 1))
+        total = c * np.isfinite(rows.data).sum(axis=1) if np.isneginf(rows.data.min()) \
+            else np.full(rows.data.shape[0], c * rows.data.shape[1])
     else:
-        total = U.sum(axis=1)
+        U = np.ascontiguousarray(np.moveaxis(u, rows.axis, -1).reshape(rows.data.shape))
+        if np.isneginf(rows.data.min()):
+            total = np.where(np.isneginf(rows.data), 0.0, U).sum(axis=1)
+        else:
+            total = U.sum(axis=1)
     if (total < 1.0).any():
         r = int(np.argmin(total))
         raise ValueError(
@@ -460,7 +467,10 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
         )
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
-    _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, 0.0, False, 1.0, out, info)
+    if scalar:
+        _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, c, True, 1.0, out, info)
+    else:
+        _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, 0.0, False, 1.0, out, info)
     return rows.restore(out)
 
 

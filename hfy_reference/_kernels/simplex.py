@@ -861,18 +861,12 @@ def _capped_tau(th, tl, v, n, state, K):
 
 
 @njit(cache=True)
-def _capped_state(th, tl, vi, uh, ul):
-    # a plain difference decides unless the entry is within 1e-9 of a breakpoint
-    d = th - uh
-    g = 1e-9 * (abs(th) + abs(uh) + 1e-300)
-    if d < -g:
+def _capped_state(th, tl, wh, wl, uh, ul):
+    """State of an entry at ``tau``: 0 if ``t <= tau``, 2 if ``t - v >= tau``, else 1
+    (double-double comparisons against the precomputed breakpoints ``t`` and ``w = t - v``)."""
+    if not dd_gt(th, tl, uh, ul):
         return 0
-    if d > g and (d < vi - g * (1.0 + vi) or vi == np.inf):
-        return 1
-    bh, bl = dd_base(th, tl, uh, ul)
-    if bh <= 0.0:
-        return 0
-    if bh > vi or (bh == vi and bl >= 0.0):
+    if not dd_gt(uh, ul, wh, wl):
         return 2
     return 1
 
@@ -886,11 +880,11 @@ def _lower_bp(th, tl, vi):
 
 
 @njit(cache=True)
-def _inner_bp(th, tl, v, i, loh, lol, hih, hil):
+def _inner_bp(th, tl, wh, wl, i, loh, lol, hih, hil):
     """A breakpoint of entry ``i`` strictly inside ``(lo, hi)`` (it has one)."""
     if dd_gt(th[i], tl[i], loh, lol) and dd_gt(hih, hil, th[i], tl[i]):
         return th[i], tl[i]
-    return _lower_bp(th[i], tl[i], v[i])
+    return wh[i], wl[i]
 
 
 @njit(cache=True)
@@ -900,13 +894,14 @@ def _ge(ah, al, bh, bl):
 
 
 @njit(cache=True)
-def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
+def capped_threshold(th, tl, wh, wl, v, n, K, lo, hi, state, idx, out):
     """Solve ``sum_i clip(t_i - tau, 0, v_i) = K`` for ``tau``.
 
     ``th + tl`` (double-double) are finite values ``<= 0`` with maximum 0; ``v > 0``
     (``+inf`` allowed) with ``sum_i min(v_i, K) >= K``; ``[lo, hi]`` brackets ``tau``
     (``f(lo) >= 0 > f(hi)``; pass ``lo = -inf``, ``hi = 0`` when nothing better is
-    known) and entries with ``t_i <= lo`` may be left out; ``idx`` is scratch
+    known) and entries with ``t_i <= lo`` may be left out; ``wh + wl`` are the lower
+    breakpoints ``t_i - v_i`` (``_lower_bp``); ``idx`` is scratch
     space (length >= ``n``).  Writes ``tau`` to ``out[0:2]``
     (``out[0]`` is NaN when no entry is strictly between its bounds: then the
     solution is determined by ``state`` alone) and the state of every entry (0: zero,
@@ -940,13 +935,12 @@ def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
         j = 0
         while j < nu:
             i = idx[j]
-            wh, wl = _lower_bp(th[i], tl[i], v[i])
             if _ge(loh, lol, th[i], tl[i]):  # t <= lo
                 state[i] = 0
-            elif _ge(wh, wl, hih, hil):  # t - v >= hi
+            elif _ge(wh[i], wl[i], hih, hil):  # t - v >= hi
                 state[i] = 2
                 C += v[i]
-            elif _ge(loh, lol, wh, wl) and _ge(th[i], tl[i], hih, hil):
+            elif _ge(loh, lol, wh[i], wl[i]) and _ge(th[i], tl[i], hih, hil):
                 state[i] = 1
                 lsh, lsl = dd_add(lsh, lsl, th[i], tl[i])
                 nl += 1
@@ -958,9 +952,9 @@ def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
         if nu == 0:
             break
         # a pivot: a breakpoint strictly inside (lo, hi), median of three entries
-        a0h, a0l = _inner_bp(th, tl, v, idx[0], loh, lol, hih, hil)
-        a1h, a1l = _inner_bp(th, tl, v, idx[(nu - 1) // 2], loh, lol, hih, hil)
-        a2h, a2l = _inner_bp(th, tl, v, idx[nu - 1], loh, lol, hih, hil)
+        a0h, a0l = _inner_bp(th, tl, wh, wl, idx[0], loh, lol, hih, hil)
+        a1h, a1l = _inner_bp(th, tl, wh, wl, idx[(nu - 1) // 2], loh, lol, hih, hil)
+        a2h, a2l = _inner_bp(th, tl, wh, wl, idx[nu - 1], loh, lol, hih, hil)
         ph, pl = a1h, a1l
         if dd_gt(a0h, a0l, a1h, a1l) != dd_gt(a0h, a0l, a2h, a2l):
             ph, pl = a0h, a0l
@@ -990,7 +984,7 @@ def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
             break
         changed = False
         for i in range(n):
-            s = _capped_state(th[i], tl[i], v[i], uh, ul)
+            s = _capped_state(th[i], tl[i], wh[i], wl[i], uh, ul)
             if s != state[i]:
                 state[i] = s
                 changed = True
@@ -1001,73 +995,94 @@ def capped_threshold(th, tl, v, n, K, lo, hi, state, idx, out):
 
 
 @njit(cache=True)
-def _kth_largest(x, n, k, heap):
-    """The ``k``-th largest of ``x[:n]``: a min-heap of the top ``k`` for small ``k``,
-    else a partition (which reorders ``x``); both expected linear time.  ``heap`` is
-    scratch space (length >= 64)."""
-    if k > 64:
-        return np.partition(x[:n], n - k)[n - k]
-    for i in range(k):
-        # insert x[i] into the heap (sift up)
-        j = i
-        heap[j] = x[i]
-        while j > 0:
-            parent = (j - 1) // 2
-            if heap[parent] > heap[j]:
-                heap[parent], heap[j] = heap[j], heap[parent]
-                j = parent
-            else:
-                break
-    for i in range(k, n):
-        if x[i] > heap[0]:
-            heap[0] = x[i]
-            j = 0
-            while True:
-                left = 2 * j + 1
-                if left >= k:
-                    break
-                small = left
-                if left + 1 < k and heap[left + 1] < heap[left]:
-                    small = left + 1
-                if heap[small] < heap[j]:
-                    heap[small], heap[j] = heap[j], heap[small]
-                    j = small
-                else:
-                    break
-    return heap[0]
+def _heap_push(heap, size, x):
+    """Insert ``x`` into the min-heap ``heap[:size]`` (sift up)."""
+    j = size
+    heap[j] = x
+    while j > 0:
+        parent = (j - 1) // 2
+        if heap[parent] > heap[j]:
+            heap[parent], heap[j] = heap[j], heap[parent]
+            j = parent
+        else:
+            break
+
+
+@njit(cache=True)
+def _heap_replace_top(heap, size, x):
+    """Replace the minimum of ``heap[:size]`` by ``x`` (sift down)."""
+    heap[0] = x
+    j = 0
+    while True:
+        left = 2 * j + 1
+        if left >= size:
+            break
+        small = left
+        if left + 1 < size and heap[left + 1] < heap[left]:
+            small = left + 1
+        if heap[small] < heap[j]:
+            heap[small], heap[j] = heap[j], heap[small]
+            j = small
+        else:
+            break
 
 
 @njit(cache=True)
 def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
-    """One row of ``capped_rows``; ``W`` (5, n), ``Wi`` (3, n), ``res`` (64,) scratch."""
+    """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,) scratch.
+
+    Bracket.  With one cap ``c`` for all entries (k-subsets: ``c = 1``), let
+    ``m = ceil(K / min(c, K))``: at ``tau = t_(m) - c`` the ``m`` largest entries sit at
+    their cap, so ``f >= m c - K >= 0`` and ``tau >= t_(m) - c``; ``t_(m)`` comes from a
+    min-heap kept during the first pass (``m <= 64``) or a partition.  For k-subsets
+    also ``tau < t_(K)``.  With per-entry caps, ``tau > -1`` when ``f(-1) > 0`` (checked in
+    the same pass), else there is no bracket.  Entries below the bracket are zeros and
+    are not visited again.
+    """
     n = z.shape[0]
-    # plain shifted values of the unmasked entries, for the bracket
+    kk = 0
+    small = False
+    if use_const:
+        c = min(vconst, K)
+        kk = int(math.ceil(K / c))
+        while kk * c < K:
+            kk += 1
+        small = kk <= 64
     sv = W[0]
     nf = 0
-    g = 0.0  # f(-1) = sum_i clip(t_i + 1, 0, v_i) - K, for the constrained guess
+    g = 0.0  # f(-1) = sum_i clip(t_i + 1, 0, v_i) - K, for per-entry caps
     for i in range(n):
         out[i] = 0.0
         vi = vconst if use_const else vrow[i]
         if z[i] == -np.inf or vi <= 0.0:
             continue
         t = z[i] - m
-        sv[nf] = t
+        if not use_const:
+            if t > -1.0:
+                g += min(t + 1.0, vi)
+        elif small:
+            if nf < kk:
+                _heap_push(res, nf, t)
+            elif t > res[0]:
+                _heap_replace_top(res, kk, t)
+        else:
+            sv[nf] = t
         nf += 1
-        if t > -1.0:
-            g += min(t + 1.0, vi)
-    if use_const:  # k-subsets: tau lies in (t_(K) - 1, t_(K))
-        tk = _kth_largest(sv, nf, int(K), res)
-        lo = tk - 1.0 - 1e-9 * (1.0 + abs(tk))
-        hi = tk
-    elif g - K >= 1e-9 * K:  # constrained: f(-1) > 0, so tau > -1
+    hi = 0.0
+    if use_const and kk <= nf:
+        tk = res[0] if small else np.partition(sv[:nf], nf - kk)[nf - kk]
+        lo = tk - c - 1e-9 * (1.0 + abs(tk) + c)
+        if vconst == 1.0 and kk == int(K):  # k-subsets: tau < t_(K) as well
+            hi = tk
+    elif not use_const and g - K >= 1e-9 * K:  # f(-1) > 0, so tau > -1
         lo = -1.0
-        hi = 0.0
     else:
         lo = -np.inf
-        hi = 0.0
     th = W[1]
     tl = W[2]
     vv = W[3]
+    wh = W[4]
+    wl = W[5]
     pos = Wi[0]
     k = 0
     for i in range(n):
@@ -1082,10 +1097,11 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
         th[k] = h
         tl[k] = lw
         vv[k] = vi
+        wh[k], wl[k] = _lower_bp(h, lw, vi)
         pos[k] = i
         k += 1
     state = Wi[1]
-    capped_threshold(th, tl, vv, k, K, lo, hi, state, Wi[2], res)
+    capped_threshold(th, tl, wh, wl, vv, k, K, lo, hi, state, Wi[2], res)
     uh, ul = res[0], res[1]
     nfree = 0
     for i in range(k):
@@ -1105,7 +1121,7 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
 def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
     """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation."""
     n = Z.shape[1]
-    W = np.empty((5, n))
+    W = np.empty((6, n))
     Wi = np.empty((3, n), np.int64)
     res = np.empty(64)
     for r in range(r0, r1):
