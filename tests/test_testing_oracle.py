@@ -280,6 +280,91 @@ def test_jacobian_references_match_mpmath(family, params):
     assert checked >= 8
 
 
+SLOW = [("softmax", {}, "softmax", {}), ("sparsemax", {}, "sparsemax", {}),
+        ("entmax", {"alpha": 1.5}, "entmax", {"alpha": 1.5}),
+        ("entmax", {"alpha": 10.0}, "entmax", {"alpha": 10.0}),
+        ("entmax", {"alpha": 100.0}, "entmax", {"alpha": 100.0}),
+        ("normmax", {"alpha": 1.1}, "normmax", {"alpha": 1.1}),
+        ("normmax", {"alpha": 10.0}, "normmax", {"alpha": 10.0}),
+        ("ksubsets", {"k": 2}, "sparsemap_ksubsets", {"k": 2}),
+        ("constrained_sparsemax", {}, "constrained_sparsemax", None)]
+
+
+@pytest.mark.parametrize("family,params,which,sp", SLOW, ids=[f"{f}-{p}" for f, p, _, _ in SLOW])
+def test_reference_matches_the_slow_scipy_path(family, params, which, sp):
+    """Cases with N <= 100 (alpha = 100 included, where mpmath is too slow) against
+    hfy_reference.slow (SLSQP + Newton from Omega alone): within tol/2 plus the slow
+    path's own error estimate."""
+    from hfy_reference import slow
+
+    checked, declined = 0, []
+    for name, p in prepared(family, **params).items():
+        z = p.case.inputs["z"]
+        if p.skip or z.shape[1] > 100 or name == "full_range":
+            continue  # (the slow path needs max z - min z finite)
+        for r in range(z.shape[0]):
+            kw = sp if sp is not None else {"upper": p.case.inputs["upper"][r]}
+            try:
+                sol = slow.solve(z[r], which, **kw)
+            except RuntimeError:  # the slow path declines (never returns an unconverged
+                declined.append((name, r))  # answer): normmax alpha=100 near thresholds
+                continue
+            err = np.abs(p.expected[r] - sol.p)
+            assert np.all(err <= p.tol[r] / 2 + sol.error_estimate), (name, r)
+        checked += 1
+    assert checked >= 20
+    assert all(n.startswith("threshold") for n, _ in declined), declined
+
+
+def _normmax_exact(z, alpha, dps=150):
+    """normmax by bisection on tau in ``dps`` digits (tau to 10**-dps)."""
+    import mpmath as mp
+
+    with mp.workdps(dps):
+        a = mp.mpf(alpha)
+        e = a / (a - 1)
+        Z = [mp.mpf(float(x)) for x in z if np.isfinite(x)]
+        idx = [i for i, x in enumerate(z) if np.isfinite(x)]
+        m = max(Z)
+        lo, hi = m - 1, m
+        for _ in range(int(dps * 3.4)):
+            mid = (lo + hi) / 2
+            if mp.fsum((x - mid) ** e for x in Z if x > mid) >= 1:
+                lo = mid
+            else:
+                hi = mid
+        v = [(x - lo) ** (1 / (a - 1)) if x > lo else mp.mpf(0) for x in Z]
+        s = mp.fsum(v)
+        out = np.zeros(len(z))
+        out[idx] = [float(x / s) for x in v]
+        return out
+
+
+def test_alpha_100_references_against_high_precision():
+    """alpha = 100, where reference.py's bisection stops (5000 steps) before its 1634
+    digits: normmax's threshold cases against a 150-digit bisection, and the margin rows
+    of entmax (two entries: (1 - p)^99 - p^99 = -99 x exactly) against findroot."""
+    import mpmath as mp
+
+    checked = 0
+    for name, p in prepared("normmax", alpha=100.0).items():
+        if p.skip or not name.startswith("threshold") or name.endswith("+8eps"):
+            continue
+        for r, row in enumerate(p.case.inputs["z"]):
+            err = np.abs(p.expected[r] - _normmax_exact(row, 100.0))
+            assert np.all(err <= p.tol[r] / 2), (name, r)
+            checked += 1
+    assert checked >= 12
+    for G in (1, 8, 256):
+        x = -1 / 99 * (1 - G * np.finfo(float).eps)
+        with mp.workdps(80):
+            c = -99 * mp.mpf(x)
+            p2 = mp.findroot(lambda q, c=c: (1 - q) ** 99 - q**99 - c,
+                             (1 + 99 * mp.mpf(x)) / 99)
+        got = H.entmax(np.array([0.0, x]), 100.0)[1]
+        assert abs(got - float(p2)) <= 4 * np.finfo(float).eps * float(p2)
+
+
 def test_a_reference_failing_its_own_check_is_not_judged():
     """A case whose exact-path answer is infeasible (here: a row summing to 1.7, as
     entmax alpha=100 returned 8 eps above the margin before commit dbbe976) is skipped
