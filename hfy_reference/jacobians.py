@@ -39,56 +39,84 @@ __all__ = [
 
 
 def softmax_jvp(p: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``J v`` for softmax, ``J = diag(p) - p p^T`` (rows)."""
-    return p * (v - np.sum(p * v, axis=-1, keepdims=True))
+    """``J v`` for softmax, ``J = diag(p) - p p^T`` (rows); the weighted form below with
+    ``g = p`` (``sum p = 1``), so a dominant entry (``p_j`` near 1) keeps its digits."""
+    supp = p > 0
+    logg = np.full_like(p, -np.inf)
+    np.log(p, out=logg, where=supp)
+    return _weighted_jvp(logg, v)
 
 
-def _weighted_jvp(g: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``g * v - g (g . v) / sum g`` per row, accurate when one ``g`` dominates."""
+def _weighted_jvp(logg: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``g * v - g (g . v) / sum g`` per row, from ``log g`` (``-inf`` off the support).
+
+    The weighted mean uses ``w = g / max g`` (no overflow); each entry is
+    ``g_i (v_i - vbar)`` with its own ``g_i`` (finite unless the product itself is out of
+    range); the dominant entry ``j`` uses the cancellation-free
+    ``(J v)_j = (w_j / sum w) sum_{l != j} g_l (v_j - v_l)``, since ``v_j - vbar`` is a
+    difference of nearly equal numbers there.
+    """
     out = np.zeros_like(v)
-    gsum = g.sum(axis=-1, keepdims=True)
-    ok = gsum[:, 0] > 0
+    ok = np.isfinite(logg).any(axis=-1)
     if not ok.any():
         return out
-    g, v, gsum = g[ok], v[ok], gsum[ok]
-    vbar = np.sum(g * v, axis=-1, keepdims=True) / gsum
-    res = g * (v - vbar)
-    # the dominant entry of each row, recomputed without cancellation
-    j = np.argmax(g, axis=-1)
-    r = np.arange(g.shape[0])
-    vj = v[r, j][:, None]
-    others = g * (vj - v)
-    others[r, j] = 0.0
-    res[r, j] = (g[r, j] / gsum[:, 0]) * others.sum(axis=-1)
+    lg, v = logg[ok], v[ok]
+    r = np.arange(lg.shape[0])
+    j = np.argmax(lg, axis=-1)
+    top = lg[r, j][:, None]
+    with np.errstate(over="ignore", under="ignore"):
+        w = np.exp(lg - top)  # in [0, 1], 1 at j
+        wsum = w.sum(axis=-1)
+        vbar = np.sum(w * v, axis=-1) / wsum
+        g = np.exp(lg)
+        d = v - vbar[:, None]
+        res = np.where(d != 0.0, g * np.where(d != 0.0, d, 1.0), 0.0)
+        vj = v[r, j][:, None]
+        dj = vj - v
+        terms = np.where((dj != 0.0) & (g > 0), g * np.where(dj != 0.0, dj, 1.0), 0.0)
+        terms[r, j] = 0.0
+        res[r, j] = terms.sum(axis=-1) / wsum
     out[ok] = res
     return out
 
 
 def entmax_jvp(p: np.ndarray, v: np.ndarray, alpha: float) -> np.ndarray:
-    """``J v`` for α-entmax at output ``p`` (``alpha > 1``; ``inf`` gives 0)."""
+    """``J v`` for α-entmax at output ``p`` (``alpha > 1``; ``inf`` gives 0).
+
+    ``g = p^{2-alpha}`` is handled through ``log g = (2 - alpha) log p``, so that it does
+    not overflow for large ``alpha`` (``p = 1e-20``, ``alpha = 30``: ``g = 1e560``) while
+    ``J v`` is finite."""
     if np.isinf(alpha):
         return np.zeros_like(v)
     supp = p > 0
+    logg = np.full_like(p, -np.inf)
     if alpha == 2.0:
-        g = supp.astype(np.float64)
+        logg[supp] = 0.0
     else:
-        g = np.zeros_like(p)
-        np.power(p, 2.0 - alpha, out=g, where=supp)
-    return _weighted_jvp(g, v)
+        np.log(p, out=logg, where=supp)
+        logg[supp] *= 2.0 - alpha
+    return _weighted_jvp(logg, v)
 
 
 def normmax_jvp(p: np.ndarray, v: np.ndarray, alpha: float) -> np.ndarray:
-    """``J v`` for α-normmax at output ``p`` (``alpha > 1``; ``inf`` gives 0)."""
+    """``J v`` for α-normmax at output ``p`` (``alpha > 1``; ``inf`` gives 0).
+
+    The factors ``c = ||p||_alpha^{alpha-1}/(alpha-1)`` and ``b_i = p_i^{2-alpha}`` are
+    combined in log space: for large ``alpha`` one underflows and the other overflows
+    while their product ``(||p||_alpha / p_i)^{alpha-1} p_i / (alpha-1)`` is moderate."""
     if np.isinf(alpha):
         return np.zeros_like(v)
     supp = p > 0
-    b = np.zeros_like(p)
-    np.power(p, 2.0 - alpha, out=b, where=supp)
+    logp = np.full_like(p, -np.inf)
+    np.log(p, out=logp, where=supp)
     pmax = p.max(axis=-1, keepdims=True)
-    norm = pmax * np.sum((p / pmax) ** alpha, axis=-1, keepdims=True) ** (1.0 / alpha)
-    c = norm ** (alpha - 1.0) / (alpha - 1.0)
-    u = b * (v - np.sum(p * v, axis=-1, keepdims=True))
-    return c * (u - p * np.sum(u, axis=-1, keepdims=True))
+    lognorm = np.log(pmax) + np.log(np.sum((p / pmax) ** alpha, axis=-1, keepdims=True)) / alpha
+    logb = (2.0 - alpha) * np.where(supp, logp, 0.0)
+    logcb = (alpha - 1.0) * lognorm - np.log(alpha - 1.0) + logb
+    with np.errstate(over="ignore", under="ignore"):
+        cb = np.where(supp, np.exp(logcb), 0.0)
+        u = cb * (v - np.sum(p * v, axis=-1, keepdims=True))
+        return u - p * np.sum(u, axis=-1, keepdims=True)
 
 
 def free_set_jvp(free: np.ndarray, v: np.ndarray) -> np.ndarray:

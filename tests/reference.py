@@ -28,7 +28,8 @@ def _bisect(f, lo, hi):
     until the midpoint stops moving (relative precision 10**-50 at any scale)."""
     lo = mp.mpf(lo)
     hi = mp.mpf(hi)
-    for _ in range(5000):
+    # enough halvings to exhaust the working precision at any magnitude down to 2**-1100
+    for _ in range(mp.mp.prec + 1200):
         mid = (lo + hi) / 2
         if mid == lo or mid == hi:
             break

@@ -376,10 +376,11 @@ def test_a_reference_failing_its_own_check_is_not_judged():
     assert "negative" in B.reference_defect(fam, np.array([[1.5, -0.5]]))
 
 
-# Jacobian products of the exact path that fail their own check (reported to the lead):
-# p**(2 - alpha) overflows for tiny p at large alpha (not finite); softmax_jvp cancels
-# at a dominant entry (relative error 1.6e-11, its row sum 20x the tolerance)
-JVP_DEFECTS = {
+# Jacobian products that once failed their own check (fixed in the library since: the
+# weights p**(2 - alpha) are now handled in log space, and softmax_jvp uses the
+# cancellation-free form at a dominant entry).  These cases must now be judged, not
+# skipped, and the library's JVP must pass them.
+JVP_FORMER_DEFECTS = {
     ("softmax", None): {"batch_mixed_supports"},
     ("entmax", 30.0): {"threshold+256eps", "threshold+8192eps"},
     ("entmax", 100.0): {"threshold+256eps", "threshold+8192eps"},
@@ -387,13 +388,20 @@ JVP_DEFECTS = {
 }
 
 
-@pytest.mark.parametrize("key", sorted(JVP_DEFECTS, key=str))
-def test_known_jacobian_defects_are_skipped_not_judged(key):
+@pytest.mark.parametrize("key", sorted(JVP_FORMER_DEFECTS, key=str))
+def test_former_jacobian_defects_are_judged_and_pass(key):
     family, alpha = key
     params = {} if alpha is None else {"alpha": alpha}
-    skipped = {n for n, p in prepared(f"{family}_jvp", **params).items()
-               if p.skip and "library defect" in p.skip}
-    assert skipped <= JVP_DEFECTS[key]  # fixed defects drop out; new ones fail here
+    prep = prepared(f"{family}_jvp", **params)
+    assert JVP_FORMER_DEFECTS[key] <= set(prep)
+    skipped = {n for n, p in prep.items() if p.skip and "library defect" in p.skip}
+    assert not skipped
+    reg = {"softmax": lambda: RG.Shannon(), "entmax": lambda: RG.Tsallis(alpha),
+           "normmax": lambda: RG.NormEntropy(alpha)}[family]()
+    rep = check_backend(lambda z, v: reg.jvp(z, v), f"{family}_jvp", **params)
+    judged = {r.name for r in rep.results if r.status != "skip"}
+    assert JVP_FORMER_DEFECTS[key] <= judged
+    assert rep.passed, rep.failure_message()
 
 
 # ---------------------------------------------------------------------------------------
@@ -446,11 +454,8 @@ def test_library_losses_gradients_and_jacobians_pass(family, params, reg, dtype)
     assert rep.passed, rep.failure_message()
     rep = check_backend(lambda z, v: reg.jvp(z, v), f"{family}_jvp", dtype=dtype, **params)
     assert rep.passed, rep.failure_message()
-    # softmax_jvp loses relative accuracy at a dominant entry (reported): its case is
-    # skipped by the reference's own sum check
-    expected_skips = {"batch_mixed_supports"} if family == "softmax" else set()
     defects = {r.name for r in rep.skipped if "library defect" in r.reasons[0]}
-    assert defects == expected_skips
+    assert defects == set()
 
 
 def test_constrained_jvp_and_index_targets():
