@@ -171,7 +171,16 @@ def shifted(x, m, c, ch_ok):
         return c * sh, c * sl
     if c * sh < -2.0:  # clearly outside, and keeps the split from overflowing
         return c * sh, 0.0
+    if is_pow2(c):  # exact product (alpha = 1.5, 3, 5, ...): no splitting needed
+        return c * sh, c * sl
     return dd_mul_d(sh, sl, c)
+
+
+@njit(cache=True)
+def is_pow2(c):
+    """``c`` is a power of two (then ``c * x`` is exact barring under/overflow)."""
+    m, _ = math.frexp(c)
+    return m == 0.5
 
 
 # --------------------------------------------------------------------------------------
@@ -667,9 +676,12 @@ def _power_row(z, m, c, a, e, normalize, method, out, info, W, Wi, res):
     pos = Wi[0]
     ch_ok = c < _C_MAX_DD
     k = 0
+    # conservative pre-test: z > m - (1 + 1e-9)/c - 4e-16 |m| keeps every entry with
+    # c (z - m) > -1 (and a few more); the exact double-double test follows
+    thr = m - (1.0 + 1e-9) / c - 4e-16 * abs(m)
     for i in range(n):
         out[i] = 0.0
-        if c * (z[i] - m) > -1.000000001:  # cheap pre-test; the exact test follows
+        if z[i] > thr:
             h, lw = shifted(z[i], m, c, ch_ok)
             if _is_candidate(h, lw):
                 th[k] = h
