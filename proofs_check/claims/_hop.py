@@ -148,3 +148,14 @@ def bisect_beta(fixed, lo: float, hi: float, iters: int = 60) -> tuple[float, fl
         else:
             lo = mid
     return lo, hi
+
+
+def margin_map_claims(subject, make_claim) -> list:
+    """For every map with a margin (Tsallis and norm families), the library's statement
+    and the slides' printed one (``published=True``), built by ``make_claim``."""
+    out = []
+    for spec in subject.maps.values():
+        if spec.family in ("tsallis", "norm") and spec.margin:
+            out.append(make_claim(spec, subject, published=False))
+            out.append(make_claim(spec, subject, published=True))
+    return out

@@ -144,9 +144,4 @@ def make_claim(spec: MapSpec, subject: Subject, published: bool, post=None,
 
 
 def claims(subject: Subject) -> list[Claim]:
-    out = []
-    for spec in subject.maps.values():
-        if spec.family in ("tsallis", "norm") and spec.margin:
-            out.append(make_claim(spec, subject, published=False))
-            out.append(make_claim(spec, subject, published=True))
-    return out
+    return H.margin_map_claims(subject, make_claim)
