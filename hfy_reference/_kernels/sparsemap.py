@@ -285,6 +285,27 @@ def zmax_ok(z):
     return True
 
 
+
+@njit(cache=True)
+def _drop_zero_weights(idx, alpha, sc, bpair, G, na, k):
+    """Compact the active structures to those with positive weight (order kept) and
+    rebuild their Gram matrix; returns the new count."""
+    m = 0
+    for a in range(na):
+        if alpha[a] > 0.0:
+            if m != a:
+                for t in range(k):
+                    idx[m, t] = idx[a, t]
+                alpha[m] = alpha[a]
+                sc[m] = sc[a]
+                bpair[m] = bpair[a]
+            m += 1
+    for a in range(m):
+        for b in range(m):
+            G[a, b] = _overlap(idx[a], idx[b])
+    return m
+
+
 @njit(cache=True)
 def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
     """Active-set SparseMAP for one row.
@@ -341,22 +362,8 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
             if jblock < 0:  # pragma: no cover - cannot happen with a negative x
                 jblock = 0
             alpha[jblock] = 0.0
-            # drop every structure at zero weight
-            m = 0
-            for a in range(na):
-                if alpha[a] > 0.0:
-                    if m != a:
-                        for t in range(k):
-                            idx[m, t] = idx[a, t]
-                        alpha[m] = alpha[a]
-                        sc[m] = sc[a]
-                        bpair[m] = bpair[a]
-                    m += 1
-            # rebuild the Gram matrix of the kept structures
-            na = m
-            for a in range(na):
-                for b in range(na):
-                    G[a, b] = _overlap(idx[a], idx[b])
+            # drop every structure at zero weight, rebuild the Gram matrix
+            na = _drop_zero_weights(idx, alpha, sc, bpair, G, na, k)
             continue
         for a in range(na):
             alpha[a] = x[a]
@@ -424,21 +431,8 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
             for a in range(na):
                 G[jblock, a] = _overlap(idx[jblock], idx[a])
                 G[a, jblock] = G[jblock, a]
-            # drop structures whose weight reached zero
-            m = 0
-            for a in range(na):
-                if alpha[a] > 0.0:
-                    if m != a:
-                        for t in range(k):
-                            idx[m, t] = idx[a, t]
-                        alpha[m] = alpha[a]
-                        sc[m] = sc[a]
-                        bpair[m] = bpair[a]
-                    m += 1
-            na = m
-            for a in range(na):
-                for b in range(na):
-                    G[a, b] = _overlap(idx[a], idx[b])
+            # drop every structure at zero weight, rebuild the Gram matrix
+            na = _drop_zero_weights(idx, alpha, sc, bpair, G, na, k)
             continue
         for t in range(k):
             idx[na, t] = ynew[t]
