@@ -168,6 +168,14 @@ def _margin_of(reg) -> float | None:
     return m
 
 
+def _one_query(q0, D: int) -> np.ndarray:
+    """``q0`` as a (1, D) array; a batch is an error (the conditions are per query)."""
+    q, single = as_query(q0, D, "q0")
+    if not single:
+        raise ValueError(f"q0 must be one query of shape ({D},); got {q.shape}")
+    return q
+
+
 # ---------------------------------------------------------------------------------------
 # error-free products
 # ---------------------------------------------------------------------------------------
@@ -446,9 +454,7 @@ def one_step_condition(X: ArrayLike, q0: ArrayLike, i: int, reg, beta: float) ->
     """
     Xa = as_patterns(X)
     n = Xa.shape[0]
-    q, single = as_query(q0, Xa.shape[1], "q0")
-    if not single:
-        raise ValueError(f"q0 must be one query of shape ({Xa.shape[1]},); got {q.shape}")
+    q = _one_query(q0, Xa.shape[1])
     ii = _index(i, n)
     b = check_beta(beta)
     m = _margin_of(reg)
@@ -480,9 +486,7 @@ def structured_one_step_condition(X: ArrayLike, q0: ArrayLike, y, beta: float,
     """
     Xa = as_patterns(X)
     n = Xa.shape[0]
-    q, single = as_query(q0, Xa.shape[1], "q0")
-    if not single:
-        raise ValueError(f"q0 must be one query of shape ({Xa.shape[1]},); got {q.shape}")
+    q = _one_query(q0, Xa.shape[1])
     mask = _subset(y, n)
     b = check_beta(beta)
     Xs, e_x = _pow2(Xa)

@@ -317,3 +317,17 @@ def test_bad_input_names_the_argument():
         T.angle_probability(4.0, 3)
     with pytest.raises(ValueError, match="margin must be >= 0"):
         T.stationary_threshold(-1.0, 1.0)
+
+
+def test_per_query_conditions_refuse_a_batch():
+    import numpy as np
+    import pytest
+
+    from hfy_reference import Tsallis, theory
+
+    X = np.eye(3)
+    q = np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"q0 must be one query of shape \(3,\); got \(2, 3\)"):
+        theory.one_step_condition(X, q, 0, Tsallis(1.5), 1.0)
+    with pytest.raises(ValueError, match=r"q0 must be one query of shape \(3,\)"):
+        theory.structured_one_step_condition(X, q, [0, 1], 1.0)
