@@ -1,0 +1,332 @@
+r"""Continuous attention in 1-D with Gaussian RBF basis functions.
+
+For a 1-D α-entmax density :math:`p = \hat p_{\Omega_\alpha}[f]` of the quadratic score
+:math:`f(t) = -(t-\mu)^2/(2\sigma^2)` and basis functions
+:math:`\psi_j(t) = \mathcal N(t; c_j, s_j^2)`, the context vector is
+:math:`r_j = E_p[\psi_j(t)]` (the attention output is :math:`B r` for a value matrix B),
+and its Jacobian is taken w.r.t. (μ, σ²) [MFT20].
+
+Closed forms (in erf/exp):
+
+* α = 1: :math:`r_j = \mathcal N(\mu; c_j, \sigma^2 + s_j^2)`.
+* α = k/(k−1), k = 2, 3, ... (β = 1/(α−1) = k − 1 a positive integer: α = 2, 3/2,
+  4/3, ...): on its support :math:`|y| \le a` (:math:`y = t-\mu`, :math:`a = \sigma R`)
+  the density is the polynomial :math:`p = c\,(a^2-y^2)^\beta` with
+  :math:`c = ((\alpha-1)/(2\sigma^2))^\beta`, and :math:`r_j` is a combination of
+  truncated Gaussian moments :math:`\int z^k \mathcal N(z; m, s^2)\,dz`, given by
+  :math:`\Phi` differences and the recursion
+  :math:`I_k = m I_{k-1} + (k-1)s^2 I_{k-2} - s^2[z^{k-1}\mathcal N(z;m,s^2)]_{l}^{u}`.
+  The polynomial is expanded about the point of the support nearest to :math:`c_j`
+  (no cancellation in the expansion when the RBF sits at the edge).
+
+Jacobian (α > 1, the integrand vanishes at ±a so no boundary terms):
+:math:`\partial r/\partial\mu = 2\beta c\int y\,(a^2-y^2)^{\beta-1}\psi`,
+:math:`\partial r/\partial\sigma^2 = -\tfrac{\beta}{\sigma^2} r
++ \tfrac{2\beta^2 a^2}{(2\beta+1)\sigma^2}\,c\int (a^2-y^2)^{\beta-1}\psi`
+(from :math:`a \propto (\sigma^2)^{\beta/(2\beta+1)}` and
+:math:`c \propto (\sigma^2)^{-\beta}`).  Other α: the same integrals by Gauss–Jacobi
+quadrature with weight :math:`(1-u^2)^{\beta}` (or ``method="quad"``: scipy's QAWS,
+``quad(weight="alg")``, one call per basis function).
+
+References: [MFT20] Martins, Farinhas, Treviso, Niculae, Aguiar & Figueiredo, *Sparse
+and continuous attention mechanisms*, NeurIPS 2020; [MTF22] (JMLR 2022).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy import special as sp
+
+from ._qgaussian import EntmaxGaussian
+from ._validation import check_alpha_cont
+
+__all__ = ["GaussianRBF", "attention", "integer_beta"]
+
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+class GaussianRBF:
+    r"""Gaussian basis functions :math:`\psi_j(t) = \mathcal N(t; c_j, s_j^2)`.
+
+    Parameters
+    ----------
+    centers : array_like, shape (J,)
+    widths : array_like, shape (J,) or scalar
+        Standard deviations :math:`s_j > 0`.
+    """
+
+    def __init__(self, centers: Any, widths: Any) -> None:
+        c = np.asarray(centers)
+        w = np.asarray(widths)
+        for name, v in (("centers", c), ("widths", w)):
+            if v.dtype.kind not in "iuf" or v.dtype == np.bool_:
+                raise TypeError(f"{name} must be real-valued; got dtype {v.dtype}")
+        c = np.atleast_1d(c.astype(np.float64))
+        if c.ndim != 1 or c.size == 0:
+            raise ValueError(f"centers must be a non-empty 1-D array; got shape {c.shape}")
+        try:
+            w = np.broadcast_to(w.astype(np.float64), c.shape).copy()
+        except ValueError:
+            raise ValueError(f"widths must be a scalar or have the shape of centers "
+                             f"{c.shape}; got {w.shape}") from None
+        if not (np.all(np.isfinite(c)) and np.all(np.isfinite(w))):
+            raise ValueError("centers and widths must be finite (no NaN or inf)")
+        if not np.all(w > 0):
+            raise ValueError(f"widths must be > 0; got min {float(w.min())!r}")
+        c.setflags(write=False)
+        w.setflags(write=False)
+        self.centers, self.widths = c, w
+
+    def __len__(self) -> int:
+        return self.centers.shape[0]
+
+    def __repr__(self) -> str:
+        return f"GaussianRBF(J={len(self)})"
+
+    def __call__(self, t: Any) -> np.ndarray:
+        """ψ(t), shape ``t.shape + (J,)``."""
+        t = np.asarray(t, dtype=np.float64)[..., None]
+        z = (t - self.centers) / self.widths
+        return np.exp(-0.5 * z * z) * _INV_SQRT2PI / self.widths
+
+
+def integer_beta(alpha: float) -> int | None:
+    """β = 1/(α−1) when it is a positive integer (α = k/(k−1)), to 1e-12 relative;
+    else None."""
+    if alpha == 1.0:
+        return None
+    b = 1.0 / (alpha - 1.0)
+    n = round(b)
+    if n >= 1 and abs(b - n) <= 1e-12 * n:
+        return int(n)
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+def _poly_shift(n: int, a2: float, y0: np.ndarray) -> np.ndarray:
+    """Coefficients (J, 2n+1), increasing powers of z, of (a² − (y0 + z)²)^n."""
+    base = np.stack([a2 - y0 * y0, -2.0 * y0, -np.ones_like(y0)], axis=1)  # (J, 3)
+    out = np.zeros((y0.shape[0], 2 * n + 1))
+    out[:, 0] = 1.0
+    deg = 0
+    for _ in range(n):
+        new = np.zeros_like(out)
+        for i in range(3):
+            new[:, i:deg + 1 + i] += base[:, i:i + 1] * out[:, :deg + 1]
+        out = new
+        deg += 2
+    return out
+
+
+def _phi_diff(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Φ(hi) − Φ(lo) (standard normal), accurate in both tails."""
+    # both in the upper tail: erfc form; both in the lower tail: by symmetry
+    out = np.empty_like(lo)
+    up = lo > 0
+    dn = hi < 0
+    mid = ~(up | dn)
+    out[up] = 0.5 * (sp.erfc(lo[up] / _SQRT2) - sp.erfc(hi[up] / _SQRT2))
+    out[dn] = 0.5 * (sp.erfc(-hi[dn] / _SQRT2) - sp.erfc(-lo[dn] / _SQRT2))
+    out[mid] = 1.0 - 0.5 * (sp.erfc(hi[mid] / _SQRT2) + sp.erfc(-lo[mid] / _SQRT2))
+    return out
+
+
+def _trunc_moments(kmax: int, m: np.ndarray, s: np.ndarray, lo: np.ndarray,
+                   hi: np.ndarray) -> np.ndarray:
+    """I_k = ∫_lo^hi z^k N(z; m, s²) dz for k = 0..kmax, shape (J, kmax+1)."""
+    zl = (lo - m) / s
+    zh = (hi - m) / s
+    gl = np.exp(-0.5 * zl * zl) * _INV_SQRT2PI / s
+    gh = np.exp(-0.5 * zh * zh) * _INV_SQRT2PI / s
+    s2 = s * s
+    out = np.empty((m.shape[0], kmax + 1))
+    out[:, 0] = _phi_diff(zl, zh)
+    pl = np.ones_like(m)  # lo^(k-1)
+    ph = np.ones_like(m)
+    for k in range(1, kmax + 1):
+        v = m * out[:, k - 1] - s2 * (ph * gh - pl * gl)
+        if k >= 2:
+            v += (k - 1) * s2 * out[:, k - 2]
+        out[:, k] = v
+        pl = pl * lo
+        ph = ph * hi
+    return out
+
+
+#: RBFs at least this many support half-widths wide are integrated by Gauss–Jacobi (the
+#: Φ-difference recursion cancels when the interval is narrow against the RBF).
+WIDE = 0.25
+#: Gauss–Jacobi nodes for the wide RBFs (the integrand is a Gaussian at least WIDE
+#: wide on [-1, 1]: exp(-8u²) at worst; the rule's error bound 8^60/60! < 1e-27).
+WIDE_NODES = 60
+
+
+def _poly_integrals(n: int, a: float, mu: float, rbf: GaussianRBF,
+                    extra_y: bool = False) -> np.ndarray:
+    """∫_{−a}^{a} (a² − y²)^n [y if extra_y] ψ_j(μ + y) dy for every j: closed form
+    (erf/exp) for RBFs narrower than ``WIDE·a``, Gauss–Jacobi for the wider ones."""
+    out = np.empty(len(rbf))
+    wide = rbf.widths >= WIDE * a
+    if np.any(wide):
+        sub = _Sub(rbf.centers[wide], rbf.widths[wide])
+        out[wide] = _jacobi_integrals(float(n), a, mu, sub, WIDE_NODES, extra_y)
+    nar = ~wide
+    if np.any(nar):
+        m = rbf.centers[nar] - mu     # RBF centre in y units
+        sd = rbf.widths[nar]
+        y0 = np.clip(m, -a, a)        # expansion point: the support point nearest the centre
+        coef = _poly_shift(n, a * a, y0)  # in powers of z = y − y0
+        if extra_y:                   # multiply by y = y0 + z
+            sh = np.zeros((coef.shape[0], coef.shape[1] + 1))
+            sh[:, :-1] += coef * y0[:, None]
+            sh[:, 1:] += coef
+            coef = sh
+        mom = _trunc_moments(coef.shape[1] - 1, m - y0, sd, -a - y0, a - y0)
+        v = np.einsum("jk,jk->j", coef, mom)
+        out[nar] = v if extra_y else np.maximum(v, 0.0)  # ≥ 0 exactly; rounding in the tail
+    return out
+
+
+class _Sub(GaussianRBF):
+    """A subset of an already validated GaussianRBF (no re-validation)."""
+
+    def __init__(self, centers: np.ndarray, widths: np.ndarray) -> None:
+        self.centers, self.widths = centers, widths
+
+
+def _jacobi_integrals(b: float, a: float, mu: float, rbf: GaussianRBF, n_nodes: int,
+                      extra_y: bool = False) -> np.ndarray:
+    """∫_{−a}^{a} (a² − y²)^b [y] ψ_j(μ + y) dy by Gauss–Jacobi (weight (1−u²)^b)."""
+    u, w = sp.roots_jacobi(n_nodes, b, b)
+    vals = rbf(mu + a * u)  # (n_nodes, J)
+    if extra_y:
+        vals = vals * (a * u)[:, None]
+    return a ** (2.0 * b + 1.0) * (w @ vals)
+
+
+def _quad_integrals(b: float, a: float, mu: float, rbf: GaussianRBF,
+                    extra_y: bool = False) -> np.ndarray:
+    """The same integrals by scipy's QAWS (``quad(weight="alg")``), split at the RBF
+    centre when it lies inside the support."""
+    from scipy.integrate import quad
+
+    kw = {"epsabs": 0.0, "epsrel": 1e-13, "limit": 200}
+    out = np.empty(len(rbf))
+    for j, (cj, sj) in enumerate(zip(rbf.centers, rbf.widths, strict=True)):
+        def f(y, cj=cj, sj=sj):
+            z = (mu + y - cj) / sj
+            v = math.exp(-0.5 * z * z) * _INV_SQRT2PI / sj
+            return v * y if extra_y else v
+        pk = cj - mu
+        if -a < pk < a:  # (y + a)^b (a − y)^b: one factor in the weight, one in f
+            v1 = quad(lambda y, f=f: f(y) * (a - y) ** b, -a, pk, weight="alg",
+                      wvar=(b, 0.0), **kw)[0]
+            v2 = quad(lambda y, f=f: f(y) * (a + y) ** b, pk, a, weight="alg",
+                      wvar=(0.0, b), **kw)[0]
+            out[j] = v1 + v2
+        else:
+            out[j] = quad(f, -a, a, weight="alg", wvar=(b, b), **kw)[0]
+    return out
+
+
+def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
+              jacobian: bool = False, method: str = "auto",
+              n_nodes: int | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    r"""Context :math:`r_j = E_p[\psi_j(t)]` of a 1-D α-entmax density, and its Jacobian.
+
+    Parameters
+    ----------
+    mu : float
+        Location μ of the score :math:`f(t) = -(t-\mu)^2/(2\sigma^2)`.
+    sigma2 : float, > 0
+        σ² (the scale; the variance only at α = 1).
+    alpha : float, >= 1
+    rbf : GaussianRBF
+        The J basis functions.
+    jacobian : bool
+        Also return the (J, 2) Jacobian :math:`[\partial r/\partial\mu,
+        \partial r/\partial\sigma^2]`.
+    method : {"auto", "closed", "jacobi", "quad"}
+        ``auto``: closed form at α = 1 and α = k/(k−1) (integer β), Gauss–Jacobi
+        otherwise; ``closed`` raises for other α; ``quad``: scipy ``quad`` per basis
+        function (slow; an independent path).
+    n_nodes : int, optional
+        Gauss–Jacobi nodes (default: enough to resolve the narrowest RBF,
+        ``64 + 12 a / min s_j``, at most 4000).
+
+    Returns
+    -------
+    r : ndarray, shape (J,)
+    jac : ndarray, shape (J, 2), only if ``jacobian``
+    """
+    p = EntmaxGaussian(float(_scalar(mu, "mu")), _positive(sigma2, "sigma2"),
+                       check_alpha_cont(alpha))
+    if not isinstance(rbf, GaussianRBF):
+        raise TypeError(f"rbf must be a GaussianRBF; got {type(rbf).__name__}")
+    if method not in ("auto", "closed", "jacobi", "quad"):
+        raise ValueError(f"method must be 'auto', 'closed', 'jacobi' or 'quad'; got {method!r}")
+    mu, s2, a_ = p.loc[0], p.scale[0, 0], p.alpha
+    if a_ == 1.0:
+        if method in ("jacobi", "quad"):
+            raise ValueError("alpha = 1 has unbounded support: use method 'auto' or 'closed'")
+        v = s2 + rbf.widths ** 2
+        d = mu - rbf.centers
+        r = np.exp(-0.5 * d * d / v) * _INV_SQRT2PI / np.sqrt(v)
+        if not jacobian:
+            return r
+        jac = np.stack([-d / v * r, 0.5 * r * (d * d / v - 1.0) / v], axis=1)
+        return r, jac
+    b = p.beta
+    a = math.sqrt(s2) * p.support_radius
+    c = (0.5 * (a_ - 1.0) / s2) ** b
+    n_int = integer_beta(a_)
+    if method == "closed" and n_int is None:
+        raise ValueError(f"no closed form for alpha = {a_!r}: closed forms exist at alpha = 1 "
+                         "and alpha = k/(k-1) (2, 3/2, 4/3, ...); use method 'auto'")
+    if method == "auto":
+        method = "closed" if n_int is not None else "jacobi"
+    if method == "closed":
+        def integ(bb, ey=False):
+            return _poly_integrals(int(round(bb)), a, mu, rbf, ey)
+    elif method == "jacobi":
+        nn = n_nodes if n_nodes is not None else int(
+            min(4000, 64 + math.ceil(12.0 * a / float(rbf.widths.min()))))
+
+        def integ(bb, ey=False):
+            return _jacobi_integrals(bb, a, mu, rbf, nn, ey)
+    else:
+        def integ(bb, ey=False):
+            return _quad_integrals(bb, a, mu, rbf, ey)
+    r = c * integ(b)
+    if not jacobian:
+        return r
+    if method == "closed" and n_int == 1:  # (a² − y²)^0 = 1 on [−a, a]
+        m0 = _poly_integrals(0, a, mu, rbf)
+        m1 = _poly_integrals(0, a, mu, rbf, True)
+    else:
+        m0 = integ(b - 1.0)
+        m1 = integ(b - 1.0, True)
+    d_mu = 2.0 * b * c * m1
+    d_s2 = -b / s2 * r + 2.0 * b * b * a * a / ((2.0 * b + 1.0) * s2) * c * m0
+    return r, np.stack([d_mu, d_s2], axis=1)
+
+
+def _scalar(x: Any, name: str) -> float:
+    v = np.asarray(x)
+    if v.ndim != 0 or v.dtype.kind not in "iuf" or v.dtype == np.bool_:
+        raise TypeError(f"{name} must be a real scalar; got {x!r}")
+    v = float(v)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite; got {v!r}")
+    return v
+
+
+def _positive(x: Any, name: str) -> float:
+    v = _scalar(x, name)
+    if not v > 0:
+        raise ValueError(f"{name} must be > 0; got {v!r}")
+    return v
