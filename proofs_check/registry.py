@@ -221,6 +221,7 @@ class Subject:
     hopfield: Any = None
     theory: Any = None
     structured: Any = None
+    continuous: Any = None
 
     @classmethod
     def default(cls) -> Subject:
@@ -229,6 +230,7 @@ class Subject:
             hopfield=_optional("hfy_reference.hopfield"),
             theory=_optional("hfy_reference.theory"),
             structured=_optional("hfy_reference.structured"),
+            continuous=_optional("hfy_reference.continuous"),
         )
 
     def available(self, requires: tuple[str, ...]) -> list[str]:

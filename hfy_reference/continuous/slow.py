@@ -112,6 +112,8 @@ def _crossings(h: Callable[[float], float], grid: np.ndarray,
     """Maximal intervals of the grid's span where h > 0, endpoints refined by brentq."""
     pos = hv > 0
     out = []
+    xt = 2.0 * np.finfo(float).eps * float(max(abs(grid[0]), abs(grid[-1])))
+    kw = {"xtol": xt, "rtol": 4 * np.finfo(float).eps, "maxiter": 500}
     i = 0
     n = len(grid)
     while i < n:
@@ -121,11 +123,8 @@ def _crossings(h: Callable[[float], float], grid: np.ndarray,
         j = i
         while j + 1 < n and pos[j + 1]:
             j += 1
-        lo = grid[0] if i == 0 else optimize.brentq(h, grid[i - 1], grid[i], xtol=1e-300,
-                                                    rtol=4 * np.finfo(float).eps)
-        hi = grid[-1] if j == n - 1 else optimize.brentq(h, grid[j], grid[j + 1],
-                                                         xtol=1e-300,
-                                                         rtol=4 * np.finfo(float).eps)
+        lo = grid[0] if i == 0 else optimize.brentq(h, grid[i - 1], grid[i], **kw)
+        hi = grid[-1] if j == n - 1 else optimize.brentq(h, grid[j], grid[j + 1], **kw)
         out.append((float(lo), float(hi)))
         i = j + 1
     return out
@@ -179,8 +178,9 @@ def rpm_1d(score: Callable[[float], float], interval: tuple[float, float], alpha
         hv = am1 * fv - tau
         sup = _crossings(h, grid, hv)
         if not sup and am1 * fmax - tau > 0:  # the support is narrower than a grid step
-            left = optimize.brentq(h, a_, peak) if h(a_) < 0 else a_
-            right = optimize.brentq(h, peak, b_) if h(b_) < 0 else b_
+            xt = 2.0 * np.finfo(float).eps * max(abs(lo), abs(hi))
+            left = optimize.brentq(h, a_, peak, xtol=xt) if h(a_) < 0 else a_
+            right = optimize.brentq(h, peak, b_, xtol=xt) if h(b_) < 0 else b_
             sup = [(float(left), float(right))]
         return sup
 
@@ -195,6 +195,7 @@ def rpm_1d(score: Callable[[float], float], interval: tuple[float, float], alpha
     # every point has p ≥ 1/(u − l), so the mass is ≥ 1
     t_hi = am1 * fmax
     t_lo = am1 * (2.0 * float(fv.min()) - fmax) - (hi - lo) ** (-am1)  # grid-min margin
-    tau = optimize.brentq(mass_minus_one, t_lo, t_hi, xtol=1e-300,
+    tau = optimize.brentq(mass_minus_one, t_lo, t_hi,
+                          xtol=1e-17 * max(1.0, abs(t_lo), abs(t_hi)),
                           rtol=4 * np.finfo(float).eps, maxiter=500)
     return RPM1D(score, (lo, hi), alpha, float(tau), support_at(tau), [peak])
