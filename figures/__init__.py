@@ -16,6 +16,9 @@ name                      function
 ``capacity``              :func:`figures.capacity.capacity`
 ``sparsity``              :func:`figures.sparsity.sparsity`
 ``metastable``            :func:`figures.metastable.metastable`
+``continuous_densities``  :func:`figures.continuous_densities.continuous_densities`
+``qgaussian_contours``    :func:`figures.qgaussian_contours.qgaussian_contours`
+``continuous_attention``  :func:`figures.continuous_attention.continuous_attention`
 ========================  ============================================================
 
 The functions are not re-exported here (a module and its function share a name):
@@ -40,6 +43,9 @@ NAMES: tuple[str, ...] = (
     "capacity",
     "sparsity",
     "metastable",
+    "continuous_densities",
+    "qgaussian_contours",
+    "continuous_attention",
 )
 
 #: Small settings for each figure (smoke tests and ``--quick``): same code paths,
@@ -53,6 +59,9 @@ QUICK: dict[str, dict] = {
     "capacity": {"dims": (4,), "n_values": (2, 8, 32), "n_trials": 10},
     "sparsity": {"n": 20, "n_draws": 20, "betas": (0.1, 1.0, 10.0)},
     "metastable": {"n_patterns": 60, "n_queries": 30, "dim": 16},
+    "continuous_densities": {"n_points": 301, "n_draws": 5000},
+    "qgaussian_contours": {"n_grid": 61, "n_draws": 50},
+    "continuous_attention": {"n_basis": 16, "n_samples": 80},
 }
 
 

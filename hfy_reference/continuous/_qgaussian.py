@@ -177,10 +177,7 @@ class EntmaxGaussian:
         r"""Squared Mahalanobis distance :math:`r^2 = (x-\mu)^\top\Sigma^{-1}(x-\mu)`,
         shape ``x.shape[:-1]``."""
         X = as_points(x, self.dim)
-        shp = X.shape[:-1]
-        diff = (X.reshape(-1, self.dim) - self.loc).T
-        u = sla.solve_triangular(self._chol, diff, lower=True, check_finite=False)
-        return np.einsum("ij,ij->j", u, u).reshape(shp)
+        return _mahalanobis2(X, self.loc, self._chol)
 
     def logpdf(self, x: Any) -> np.ndarray:
         """log p(x); ``-inf`` outside the support.  ``x`` has shape ``(..., D)`` (for D = 1
@@ -188,10 +185,9 @@ class EntmaxGaussian:
         r2 = self.mahalanobis2(x)
         if self.alpha == 1.0:
             return -0.5 * r2 - self.log_normalizer
-        w = r2 / (self.support_radius ** 2)
-        out = np.full(r2.shape, -np.inf)
-        inside = w < 1.0
-        out[inside] = self.beta * np.log1p(-w[inside]) - self.log_normalizer
+        w = np.minimum(r2 * (1.0 / self.support_radius ** 2), 1.0)
+        with np.errstate(divide="ignore"):  # log1p(-1) = -inf: outside the support
+            out = self.beta * np.log1p(-w) - self.log_normalizer
         return out[()] if out.ndim == 0 else out
 
     def pdf(self, x: Any) -> np.ndarray:
@@ -212,8 +208,11 @@ class EntmaxGaussian:
 
         Beta + sphere: :math:`t = \mu + R\sqrt{s}\,L\theta` with
         :math:`s \sim \mathrm{Beta}(D/2, \beta+1)` and θ = g/‖g‖, g standard normal
-        (α = 1: :math:`t = \mu + Lg`).  ``random_state``: None, an int seed or a
-        :class:`numpy.random.Generator`.
+        (α = 1: :math:`t = \mu + Lg`).  The Beta variable is drawn as
+        :math:`s = G/(G+W)`, :math:`G = \|g\|^2/2 \sim \Gamma(D/2)`,
+        :math:`W \sim \Gamma(\beta+1)`, which is independent of θ, so
+        :math:`R\sqrt s\,\theta = R g/\sqrt{\|g\|^2 + 2W}`.
+        ``random_state``: None, an int seed or a :class:`numpy.random.Generator`.
         """
         rng = np.random.default_rng(random_state)
         shape = (size,) if np.ndim(size) == 0 else tuple(size)
@@ -221,14 +220,23 @@ class EntmaxGaussian:
         if any(s < 0 for s in shape):
             raise ValueError(f"size must be non-negative; got {size!r}")
         n = int(np.prod(shape, dtype=np.int64))
-        g = rng.standard_normal((n, self.dim))
-        if self.alpha == 1.0:
-            u = g
-        else:
-            s = rng.beta(0.5 * self.dim, self.beta + 1.0, size=n)
-            nrm = np.sqrt(np.einsum("ij,ij->i", g, g))
-            u = g * (self.support_radius * np.sqrt(s) / nrm)[:, None]
-        return (u @ self._chol.T + self.loc).reshape(*shape, self.dim)
+        D = self.dim
+        g = rng.standard_normal((D, n))  # one row per coordinate: contiguous row ops
+        if self.alpha > 1.0:
+            # s = G/(G + W) with G = |g|²/2 ~ Gamma(D/2) and W ~ Gamma(β+1) independent is
+            # Beta(D/2, β+1) and independent of g/|g|, so R√s·g/|g| = R·g/√(|g|² + 2W)
+            # (one Gamma draw instead of a Beta, no division by |g| twice)
+            w = rng.standard_gamma(self.beta + 1.0, size=n)
+            g2 = np.einsum("ij,ij->j", g, g)
+            g *= self.support_radius / np.sqrt(g2 + 2.0 * w)
+        out = np.empty((n, D))
+        for i in range(D):  # t_i = μ_i + Σ_{k ≤ i} L_ik u_k (L lower triangular)
+            col = out[:, i]
+            np.multiply(g[0], self._chol[i, 0], out=col)
+            for k in range(1, i + 1):
+                col += self._chol[i, k] * g[k]
+            col += self.loc[i]
+        return out.reshape(*shape, D)
 
     # ---- moments and functionals -----------------------------------------------------
     def mean(self) -> np.ndarray:
@@ -307,6 +315,26 @@ class EntmaxGaussian:
                              f"{self.dim}")
 
 
+def _mahalanobis2(X: np.ndarray, loc: np.ndarray, L: np.ndarray) -> np.ndarray:
+    """(x − μ)ᵀ(LLᵀ)⁻¹(x − μ) over the last axis of X, by forward substitution."""
+    D = loc.shape[0]
+    shp = X.shape[:-1]
+    Xf = X.reshape(-1, D)
+    if D > 8:
+        u = sla.solve_triangular(L, (Xf - loc).T, lower=True, check_finite=False)
+        return np.einsum("ij,ij->j", u, u).reshape(shp)
+    us = []
+    acc = None
+    for i in range(D):  # u_i = (x_i − μ_i − Σ_{k<i} L_ik u_k) / L_ii, column by column
+        ui = Xf[:, i] - loc[i]
+        for k in range(i):
+            ui -= L[i, k] * us[k]
+        ui *= 1.0 / L[i, i]
+        us.append(ui)
+        acc = ui * ui if acc is None else acc + ui * ui
+    return acc.reshape(shp)
+
+
 class QuadraticScore:
     r"""The quadratic score :math:`f(t) = -\tfrac12 (t-\mu)^\top\Sigma^{-1}(t-\mu)`.
 
@@ -338,11 +366,7 @@ class QuadraticScore:
         return f"QuadraticScore(loc={np.array2string(self.loc, precision=4)}, D={self.dim})"
 
     def __call__(self, t: Any) -> np.ndarray:
-        X = as_points(t, self.dim, "t")
-        shp = X.shape[:-1]
-        diff = (X.reshape(-1, self.dim) - self.loc).T
-        u = sla.solve_triangular(self._chol, diff, lower=True, check_finite=False)
-        return (-0.5 * np.einsum("ij,ij->j", u, u)).reshape(shp)
+        return -0.5 * _mahalanobis2(as_points(t, self.dim, "t"), self.loc, self._chol)
 
     @property
     def eta(self) -> np.ndarray:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from scipy import special as sp
 
-from ._qgaussian import EntmaxGaussian
+from ._qgaussian import _radius_terms
 from ._validation import check_alpha_cont
 
 __all__ = ["GaussianRBF", "attention", "integer_beta"]
@@ -123,16 +123,14 @@ def _poly_shift(n: int, a2: float, y0: np.ndarray) -> np.ndarray:
 
 
 def _phi_diff(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Φ(hi) − Φ(lo) (standard normal), accurate in both tails."""
-    # both in the upper tail: erfc form; both in the lower tail: by symmetry
-    out = np.empty_like(lo)
-    up = lo > 0
-    dn = hi < 0
-    mid = ~(up | dn)
-    out[up] = 0.5 * (sp.erfc(lo[up] / _SQRT2) - sp.erfc(hi[up] / _SQRT2))
-    out[dn] = 0.5 * (sp.erfc(-hi[dn] / _SQRT2) - sp.erfc(-lo[dn] / _SQRT2))
-    out[mid] = 1.0 - 0.5 * (sp.erfc(hi[mid] / _SQRT2) + sp.erfc(-lo[mid] / _SQRT2))
-    return out
+    """Φ(hi) − Φ(lo) (standard normal), accurate in both tails: a difference of erfc
+    in the upper tail, of erfc of the negated ends in the lower tail, and
+    1 − (upper + lower tails) when the interval holds the centre."""
+    a, b = lo / _SQRT2, hi / _SQRT2
+    ea, eb = sp.erfc(a), sp.erfc(b)
+    fa, fb = sp.erfc(-a), sp.erfc(-b)
+    return np.where(lo > 0, 0.5 * (ea - eb),
+                    np.where(hi < 0, 0.5 * (fb - fa), 1.0 - 0.5 * (eb + fa)))
 
 
 def _trunc_moments(kmax: int, m: np.ndarray, s: np.ndarray, lo: np.ndarray,
@@ -165,29 +163,38 @@ WIDE = 0.25
 WIDE_NODES = 60
 
 
-def _poly_integrals(n: int, a: float, mu: float, rbf: GaussianRBF,
-                    extra_y: bool = False) -> np.ndarray:
-    """∫_{−a}^{a} (a² − y²)^n [y if extra_y] ψ_j(μ + y) dy for every j: closed form
-    (erf/exp) for RBFs narrower than ``WIDE·a``, Gauss–Jacobi for the wider ones."""
-    out = np.empty(len(rbf))
+def _closed_integrals(n: int, a: float, mu: float, rbf: GaussianRBF,
+                      jac: bool) -> list[np.ndarray]:
+    """For every j: [∫ (a² − y²)^n ψ_j(μ+y) dy] and, if ``jac``, also
+    ∫ (a² − y²)^(n−1) ψ_j and ∫ y (a² − y²)^(n−1) ψ_j (over [−a, a]); closed form (erf/exp,
+    one set of truncated moments shared by the three) for RBFs narrower than ``WIDE·a``,
+    Gauss–Jacobi for the wider ones."""
+    J = len(rbf)
+    k = 3 if jac else 1
+    out = [np.empty(J) for _ in range(k)]
     wide = rbf.widths >= WIDE * a
     if np.any(wide):
         sub = _Sub(rbf.centers[wide], rbf.widths[wide])
-        out[wide] = _jacobi_integrals(float(n), a, mu, sub, WIDE_NODES, extra_y)
+        out[0][wide] = _jacobi_integrals(float(n), a, mu, sub, WIDE_NODES)
+        if jac:
+            out[1][wide] = _jacobi_integrals(n - 1.0, a, mu, sub, WIDE_NODES)
+            out[2][wide] = _jacobi_integrals(n - 1.0, a, mu, sub, WIDE_NODES, True)
     nar = ~wide
     if np.any(nar):
         m = rbf.centers[nar] - mu     # RBF centre in y units
         sd = rbf.widths[nar]
         y0 = np.clip(m, -a, a)        # expansion point: the support point nearest the centre
-        coef = _poly_shift(n, a * a, y0)  # in powers of z = y − y0
-        if extra_y:                   # multiply by y = y0 + z
-            sh = np.zeros((coef.shape[0], coef.shape[1] + 1))
-            sh[:, :-1] += coef * y0[:, None]
-            sh[:, 1:] += coef
-            coef = sh
-        mom = _trunc_moments(coef.shape[1] - 1, m - y0, sd, -a - y0, a - y0)
-        v = np.einsum("jk,jk->j", coef, mom)
-        out[nar] = v if extra_y else np.maximum(v, 0.0)  # ≥ 0 exactly; rounding in the tail
+        mom = _trunc_moments(2 * n, m - y0, sd, -a - y0, a - y0)   # powers of z = y − y0
+        cn = _poly_shift(n, a * a, y0)
+        v = np.einsum("jk,jk->j", cn, mom)
+        out[0][nar] = np.maximum(v, 0.0)  # ≥ 0 exactly; rounding in the far tail
+        if jac:
+            c1 = _poly_shift(n - 1, a * a, y0)          # degree 2n − 2
+            d = c1.shape[1]
+            out[1][nar] = np.maximum(np.einsum("jk,jk->j", c1, mom[:, :d]), 0.0)
+            # y (a² − y²)^(n−1) = (y0 + z)(...): degree 2n − 1
+            out[2][nar] = (y0 * np.einsum("jk,jk->j", c1, mom[:, :d])
+                           + np.einsum("jk,jk->j", c1, mom[:, 1:d + 1]))
     return out
 
 
@@ -263,13 +270,13 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
     r : ndarray, shape (J,)
     jac : ndarray, shape (J, 2), only if ``jacobian``
     """
-    p = EntmaxGaussian(float(_scalar(mu, "mu")), _positive(sigma2, "sigma2"),
-                       check_alpha_cont(alpha))
+    mu = _scalar(mu, "mu")
+    s2 = _positive(sigma2, "sigma2")
+    a_ = check_alpha_cont(alpha)
     if not isinstance(rbf, GaussianRBF):
         raise TypeError(f"rbf must be a GaussianRBF; got {type(rbf).__name__}")
     if method not in ("auto", "closed", "jacobi", "quad"):
         raise ValueError(f"method must be 'auto', 'closed', 'jacobi' or 'quad'; got {method!r}")
-    mu, s2, a_ = p.loc[0], p.scale[0, 0], p.alpha
     if a_ == 1.0:
         if method in ("jacobi", "quad"):
             raise ValueError("alpha = 1 has unbounded support: use method 'auto' or 'closed'")
@@ -280,8 +287,8 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
             return r
         jac = np.stack([-d / v * r, 0.5 * r * (d * d / v - 1.0) / v], axis=1)
         return r, jac
-    b = p.beta
-    a = math.sqrt(s2) * p.support_radius
+    b = 1.0 / (a_ - 1.0)
+    a = math.sqrt(s2) * math.exp(_radius_terms(a_, 1, math.log(s2))[0])  # σR
     c = (0.5 * (a_ - 1.0) / s2) ** b
     n_int = integer_beta(a_)
     if method == "closed" and n_int is None:
@@ -290,9 +297,15 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
     if method == "auto":
         method = "closed" if n_int is not None else "jacobi"
     if method == "closed":
-        def integ(bb, ey=False):
-            return _poly_integrals(int(round(bb)), a, mu, rbf, ey)
-    elif method == "jacobi":
+        parts = _closed_integrals(n_int, a, mu, rbf, jacobian)
+        r = c * parts[0]
+        if not jacobian:
+            return r
+        m0, m1 = parts[1], parts[2]
+        d_mu = 2.0 * b * c * m1
+        d_s2 = -b / s2 * r + 2.0 * b * b * a * a / ((2.0 * b + 1.0) * s2) * c * m0
+        return r, np.stack([d_mu, d_s2], axis=1)
+    if method == "jacobi":
         nn = n_nodes if n_nodes is not None else int(
             min(4000, 64 + math.ceil(12.0 * a / float(rbf.widths.min()))))
 
@@ -304,12 +317,8 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
     r = c * integ(b)
     if not jacobian:
         return r
-    if method == "closed" and n_int == 1:  # (a² − y²)^0 = 1 on [−a, a]
-        m0 = _poly_integrals(0, a, mu, rbf)
-        m1 = _poly_integrals(0, a, mu, rbf, True)
-    else:
-        m0 = integ(b - 1.0)
-        m1 = integ(b - 1.0, True)
+    m0 = integ(b - 1.0)
+    m1 = integ(b - 1.0, True)
     d_mu = 2.0 * b * c * m1
     d_s2 = -b / s2 * r + 2.0 * b * b * a * a / ((2.0 * b + 1.0) * s2) * c * m0
     return r, np.stack([d_mu, d_s2], axis=1)
