@@ -599,3 +599,12 @@ def test_repr_and_support():
     pts = np.array([[R * (1 - 1e-9), 1.0], [R * (1 + 1e-9), 1.0]])
     assert p.pdf(pts)[0] > 0 and p.pdf(pts)[1] == 0 and p.logpdf(pts)[1] == -np.inf
     assert np.all(p.in_support(pts) == [True, False])
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from hfy_reference.continuous import _qgaussian
+
+    res = doctest.testmod(_qgaussian, optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 0 and res.failed == 0

@@ -144,7 +144,7 @@ class EntmaxGaussian:
     --------
     >>> from hfy_reference.continuous import EntmaxGaussian
     >>> p = EntmaxGaussian(0.0, 1.0, alpha=2.0)
-    >>> round(p.support_radius, 12), round(p.pdf(0.0), 12)   # (3/2)^(1/3), R²/2
+    >>> round(p.support_radius, 12), round(float(p.pdf(0.0)), 12)   # (3/2)^(1/3), R²/2
     (1.144714242553, 0.655185348552)
     """
 
