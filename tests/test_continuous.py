@@ -608,3 +608,56 @@ def test_docstring_examples_run():
 
     res = doctest.testmod(_qgaussian, optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+@pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 3.0])
+def test_slow_path_any_score_two_piece_support(alpha):
+    """A bimodal score f(t) = −4(t² − 1)² + 0.3t on [−2.5, 2.5]: the density is the map of
+    f (pointwise), has mass 1 by an independent fine Riemann sum, and maximizes
+    E_p[f] − Ω(p): every admissible perturbation lowers the objective (by quadrature).
+    For α ≥ 1.5 the support is two intervals around ±1."""
+    f = lambda t: -4.0 * (t * t - 1.0) ** 2 + 0.3 * t  # noqa: E731
+    r = rpm_1d(f, (-2.5, 2.5), alpha)
+    t = np.linspace(-2.5, 2.5, 400_001)
+    p = r.pdf(t)
+    ft = f(t)
+    eps = np.finfo(float).eps
+    if alpha == 1:
+        want = np.exp(ft - r.tau)
+        tol = 1e-15 + 4 * eps * (np.abs(ft) + abs(r.tau))  # exp: |argument|·eps relative
+    else:
+        v = (alpha - 1) * ft - r.tau
+        want = np.maximum(v, 0.0) ** (1 / (alpha - 1))
+        tol = 1e-15 + 4 * eps / (alpha - 1) * ((alpha - 1) * np.abs(ft) + abs(r.tau)) / \
+            np.maximum(np.abs(v), 1e-300)
+    assert np.all(np.abs(p - want) <= tol * want) and np.all((p == 0) == (want == 0))
+    dt = t[1] - t[0]
+    assert abs(np.sum((p[1:] + p[:-1]) / 2) * dt - 1) < 1e-6  # trapezoid, kinks at the ends
+    if alpha >= 1.5:
+        assert len(r.support) == 2
+        (a0, b0), (a1, b1) = r.support
+        assert a0 < -1 < b0 < 0 < a1 < 1 < b1
+        for e in (a0, b0, a1, b1):  # endpoints are roots of (α−1) f = τ
+            assert abs((alpha - 1) * f(e) - r.tau) < 1e-12
+    obj = r.expect(f) - r.omega()
+    # perturbations q = p + ε(g − E_p... ) kept ≥ 0 and of mass 1: mixtures with other densities
+    for other in (lambda x: 0.2 if abs(x) <= 2.5 else 0.0,
+                  lambda x: max(0.0, 1 - abs(x - 1.0))):
+        for eps in (1e-1, 1e-3):
+            q = lambda x, o=other, e=eps: (1 - e) * r._p(x) + e * o(x)  # noqa: E731
+            sup = [(-2.5, 2.5)]
+            eq = integrate.quad(lambda x: q(x) * f(x), -2.5, 2.5, points=[-1, 0, 1],
+                                limit=400)[0]
+            assert eq - omega_1d(q, sup, alpha, [-1.0, 0.0, 1.0]) < obj + 1e-12
+
+
+@given(mu=st.floats(0, 1), log_s2=st.floats(-3, 0), which=st.integers(0, 3),
+       seed=st.integers(0, 2**32 - 1))
+def test_hypothesis_attention_closed_vs_quad(mu, log_s2, which, seed):
+    alpha = (2.0, 1.5, 4 / 3, 1.0)[which]
+    rng = np.random.default_rng(seed)
+    rbf = GaussianRBF(rng.uniform(-0.5, 1.5, 4), 10 ** rng.uniform(-2, 0, 4))
+    r = attention(mu, 10 ** log_s2, alpha, rbf)
+    ref = np.array([_attn_ref(mu, 10 ** log_s2, alpha, c, s)
+                    for c, s in zip(rbf.centers, rbf.widths, strict=True)])
+    assert np.max(np.abs(r - ref)) <= 1e-12 * ref.max()
