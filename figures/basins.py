@@ -224,7 +224,7 @@ def basins(regs: Sequence | None = None, *, beta: float = 10.0, n_random: int = 
                     name = "fixed set" if set_name.startswith("$(") else set_name
                     b = post_beta if post in ("plain-scaled", "l2") else beta
                     ax.set_ylabel(f"{name}, $\\beta = {b:g}$\n{_POSTS[post]}\n"
-                                  + r"$q_2$", fontsize=6.5)
+                                  + r"$q_2$", fontsize=7)
         handles = [Line2D([], [], ls="", marker="s", mfc="0.85", mec="black",
                           label="pattern $x_j$"),
                    Patch(facecolor=pcol[0], edgecolor="0.4", lw=0.5,

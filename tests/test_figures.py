@@ -379,6 +379,8 @@ def test_metastable_histograms_are_distributions():
 
     fig = metastable(**figures.QUICK["metastable"])
     for ax in _data_axes(fig):
+        # support sizes start at 1: a dense output is never "support size 0"
+        assert [t.get_text() for t in ax.get_xticklabels()][0] == "1"
         bars = [c for c in ax.containers if c.get_label()]
         assert len(bars) == 6
         for c in bars:
@@ -388,6 +390,71 @@ def test_metastable_histograms_are_distributions():
                 # a 2-subset marginal has at least 2 nonzero entries
                 xs = np.array([r.get_x() + r.get_width() / 2 for r in c])
                 assert heights[xs < 1.5].sum() == 0.0
+
+
+def test_sparsity_each_panel_has_a_legend_matching_its_lines():
+    from figures.sparsity import sparsity
+
+    fig = sparsity(**figures.QUICK["sparsity"])
+    for ax in _data_axes(fig):
+        leg = ax.get_legend()
+        assert leg is not None, ax.get_title()
+        lines = {ln.get_label(): ln for ln in ax.lines}
+        for handle, text in zip(leg.legend_handles, leg.get_texts(), strict=True):
+            ln = lines[text.get_text()]
+            assert handle.get_linestyle() == ln.get_linestyle() == "-"
+            assert handle.get_color() == ln.get_color()
+            assert handle.get_marker() == ln.get_marker()
+
+
+def test_maps_2d_3d_has_the_talks_surface_plots():
+    from mpl_toolkits.mplot3d import Axes3D
+
+    from figures.maps_2d_3d import maps_2d_3d
+
+    fig = maps_2d_3d(**figures.QUICK["maps_2d_3d"])
+    surf = [ax for ax in fig.axes if isinstance(ax, Axes3D)]
+    assert [ax.get_title() for ax in surf] == SIMPLEX_MAPS
+    for ax in surf:
+        (poly,) = ax.collections
+        # the surface's vertices (quads along their edges): z = y_hat([t1, t2, 0])_1
+        z = np.asarray(poly._faces)[..., 2]
+        assert z.min() >= 0.0 and z.max() <= 1.0
+        flat = np.mean((z == 0.0) | (z == 1.0))
+        if ax.get_title() == "softmax":
+            assert flat == 0.0  # smooth, never exactly 0 or 1
+        else:
+            assert flat > 0.2, ax.get_title()  # flat regions at 0 and 1 (sparse maps)
+
+
+def test_simplex_vertex_labels_clear_of_the_dots():
+    from figures.maps_2d_3d import _TRIANGLE, maps_2d_3d
+
+    fig = maps_2d_3d(**figures.QUICK["maps_2d_3d"])
+    for ax in fig.axes:
+        for t in ax.texts:
+            if t.get_text() in ("$e_1$", "$e_2$", "$e_3$"):
+                k = int(t.get_text()[3]) - 1
+                assert np.linalg.norm(np.array(t.get_position()) - _TRIANGLE[k]) >= 0.12
+
+
+def test_row_labels_are_readable(quick_figs):
+    """Row labels of the grid figures are at least 7 pt (8 pt for the energy contours)."""
+    for name, least in (("energy_contours", 8.0), ("basins", 7.0)):
+        labels = [ax.yaxis.label for ax in _data_axes(quick_figs[name])
+                  if ax.get_ylabel()]
+        assert labels
+        assert min(lb.get_fontsize() for lb in labels) >= least, name
+
+
+def test_mass_support_size_against_hand_counts():
+    from figures.metastable import mass_support_size
+
+    P = np.array([[1.0, 0.0, 0.0, 0.0], [0.5, 0.3, 0.2, 0.0], [0.25, 0.25, 0.25, 0.25],
+                  [0.995, 0.005, 0.0, 0.0]])
+    assert mass_support_size(P).tolist() == [1, 3, 4, 1]
+    uniform = np.full((1, 1000), 1e-3)  # the case a 0.01 cut-off counted as size 0
+    assert mass_support_size(uniform).tolist() == [990]
 
 
 def test_capacity_curves_are_rates_and_softmax_is_never_exact():
@@ -404,6 +471,17 @@ def test_capacity_curves_are_rates_and_softmax_is_never_exact():
             assert (y == 0).all()
     # at N = 2 patterns in D = 4 with beta = 100, eps = 0.01, sparse maps always succeed
     assert curves["sparsemax ($m = 1$)"][0] == 1.0
+    # only the bounds are dashed or dotted; equal margins give identical curves (theory)
+    for ln in ax.lines:
+        label = ln.get_label()
+        if label.startswith(("T7 bound", "min-angle")):
+            assert ln.get_linestyle() in ("--", ":"), label
+        elif not label.startswith("_"):
+            assert ln.get_linestyle() == "-", label
+    same = [k for k in curves if "same as sparsemax by theory" in k]
+    assert {k.split(" ")[0] for k in same} == {"2-normmax", "5-normmax"}
+    for k in same:
+        np.testing.assert_array_equal(curves[k], curves["sparsemax ($m = 1$)"])
 
 
 # ---- CLI ----------------------------------------------------------------------------
