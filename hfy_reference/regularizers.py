@@ -310,6 +310,7 @@ _SHANNON = Shannon()
     colors={
         "1.5-entmax": "#E69F00",  # orange
         "sparsemax": "#D55E00",  # vermillion
+        "3-entmax": "#AA4499",  # purple
         "argmax": "#000000",
         "4-entmax": "#661100",  # dark brown
     },
