@@ -184,11 +184,17 @@ def rpm_1d(score: Callable[[float], float], interval: tuple[float, float], alpha
             sup = [(float(left), float(right))]
         return sup
 
+    def density(x: float, tau: float) -> float:
+        # h^b, saturated at e^700 so that a far bracket end (τ ≪ its root, β large)
+        # does not overflow; a monotone function of h, so the root is unchanged as long
+        # as the density at the root stays below e^700
+        h = am1 * float(score(x)) - tau
+        return math.exp(min(b * math.log(h), 700.0)) if h > 0 else 0.0
+
     def mass_minus_one(tau: float) -> float:
         tot = 0.0
         for l_, u_ in support_at(tau):
-            tot += _quad(lambda x: max(am1 * float(score(x)) - tau, 0.0) ** b, l_, u_,
-                         [peak])
+            tot += _quad(lambda x: density(x, tau), l_, u_, [peak])
         return tot - 1.0
 
     # bracket: at τ_hi = (α−1) max f the mass is 0; at τ_lo = (α−1) min f − (u−l)^(1−α)
