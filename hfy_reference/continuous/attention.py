@@ -180,7 +180,11 @@ def _closed_integrals(n: int, a: float, mu: float, rbf: GaussianRBF,
     k = 3 if jac else 1
     out = [np.empty(J) for _ in range(k)]
     wide = rbf.widths >= WIDE * a
-    far = _split_far(a, mu, rbf) & ~wide
+    far, dead = _split_far(a, mu, rbf)
+    far &= ~wide
+    for o in out:
+        o[dead] = 0.0
+    far &= ~dead
     if np.any(wide):
         sub = _Sub(rbf.centers[wide], rbf.widths[wide])
         out[0][wide] = _jacobi_integrals(float(n), a, mu, sub, WIDE_NODES)
@@ -189,11 +193,9 @@ def _closed_integrals(n: int, a: float, mu: float, rbf: GaussianRBF,
             out[2][wide] = _jacobi_integrals(n - 1.0, a, mu, sub, WIDE_NODES, True)
     if np.any(far):
         sub = _Sub(rbf.centers[far], rbf.widths[far])
-        out[0][far] = _edge_integrals(float(n), a, mu, sub)
-        if jac:
-            out[1][far] = _edge_integrals(n - 1.0, a, mu, sub)
-            out[2][far] = _edge_integrals(n - 1.0, a, mu, sub, True)
-    nar = ~(wide | far)
+        for o, v in zip(out, _edge_closed(n, a, mu, sub, jac), strict=True):
+            o[far] = v
+    nar = ~(wide | far | dead)
     if np.any(nar):
         m = rbf.centers[nar] - mu     # RBF centre in y units
         sd = rbf.widths[nar]
@@ -223,8 +225,8 @@ class _Sub(GaussianRBF):
 #: edge by Gauss–Legendre (the moment recursion cancels in that tail).
 FAR = 2.0
 #: Gauss–Legendre nodes of the edge rule (the integrand is a polynomial times
-#: exp(−λw − w²/2s²) on [0, 60/λ]: error < 1e-20 at 80 nodes).
-EDGE_NODES = 80
+#: exp(−λw − w²/2s²) on [0, 60/λ]; measured: 1e-13 relative at 48 nodes, 2e-6 at 24).
+EDGE_NODES = 56
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(EDGE_NODES)
 
 
@@ -259,15 +261,43 @@ def _edge_integrals(b: float, a: float, mu: float, rbf: GaussianRBF,
     return scale * (wt @ f)
 
 
+def _edge_closed(n: int, a: float, mu: float, rbf: GaussianRBF,
+                 jac: bool) -> list[np.ndarray]:
+    """The integrals of :func:`_closed_integrals` (integer β = n) for far RBFs, by the
+    Gauss–Legendre edge rule with nodes shared by the three integrands."""
+    m = rbf.centers - mu
+    s = rbf.widths
+    sgn = np.where(m >= 0, 1.0, -1.0)
+    d = np.abs(m) - a
+    L = np.minimum(2.0 * a, 60.0 * s * s / d)
+    w = 0.5 * (_GL_X[:, None] + 1.0) * L
+    y = sgn * (a - w)
+    z = (y - m) / s
+    psi = np.exp(-0.5 * z * z) * _INV_SQRT2PI / s
+    base = w * (2.0 * a - w)                  # a² − y², exactly
+    g1 = psi * base ** (n - 1) if n > 1 else psi
+    h = 0.5 * L
+    out = [h * (_GL_W @ (g1 * base))]
+    if jac:
+        out += [h * (_GL_W @ g1), h * (_GL_W @ (g1 * y))]
+    return out
+
+
 @functools.lru_cache(maxsize=32)
 def _edge_rule(b: float) -> tuple[np.ndarray, np.ndarray]:
     x, w = sp.roots_jacobi(EDGE_NODES, 0.0, b)
     return x, w
 
 
-def _split_far(a: float, mu: float, rbf: GaussianRBF) -> np.ndarray:
-    """Mask of the RBFs centred more than FAR widths outside [μ − a, μ + a]."""
-    return np.abs(rbf.centers - mu) - a > FAR * rbf.widths
+def _split_far(a: float, mu: float, rbf: GaussianRBF) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the RBFs centred more than FAR widths outside [μ − a, μ + a], and of
+    those so far that ψ_j < e^-760 on the whole support (their integrals, and the
+    Jacobian's, are 0 in float64)."""
+    d = np.abs(rbf.centers - mu) - a
+    far = d > FAR * rbf.widths
+    u = np.where(far, d / rbf.widths, 0.0)
+    dead = far & (0.5 * u * u + np.log(rbf.widths) > 760.0)
+    return far, dead
 
 
 def _jacobi_integrals(b: float, a: float, mu: float, rbf: GaussianRBF, n_nodes: int,
@@ -374,14 +404,16 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
         nn = n_nodes if n_nodes is not None else int(
             min(4000, 64 + math.ceil(12.0 * a / float(rbf.widths.min()))))
 
-        far = _split_far(a, mu, rbf) & (rbf.widths < WIDE * a)
-        near_rbf = _Sub(rbf.centers[~far], rbf.widths[~far])
+        far, dead = _split_far(a, mu, rbf)
+        far &= (rbf.widths < WIDE * a) & ~dead
+        near = ~(far | dead)
+        near_rbf = _Sub(rbf.centers[near], rbf.widths[near])
         far_rbf = _Sub(rbf.centers[far], rbf.widths[far])
 
         def integ(bb, ey=False):
-            out = np.empty(len(rbf))
-            if np.any(~far):
-                out[~far] = _jacobi_integrals(bb, a, mu, near_rbf, nn, ey)
+            out = np.zeros(len(rbf))
+            if np.any(near):
+                out[near] = _jacobi_integrals(bb, a, mu, near_rbf, nn, ey)
             if np.any(far):
                 out[far] = _edge_integrals(bb, a, mu, far_rbf, ey)
             return out
