@@ -19,14 +19,8 @@ and pairwise indicator vectors).  The solution is a sparse combination of struct
 ``mu = sum_y alpha_y a_y``.  With ``w = 0`` the unary polytope is the capped simplex
 and the map equals :class:`~hfy_reference.KSubsets` (tested).
 
-References
-----------
-.. [NMBC18] V. Niculae, A. F. T. Martins, M. Blondel, C. Cardie, "SparseMAP:
-   differentiable sparse structured inference", ICML 2018.
-.. [NM20] V. Niculae, A. F. T. Martins, "LP-SparseMAP: differentiable relaxed
-   optimization for sparse structured prediction", ICML 2020.
-.. [SNMM24] S. Santos, V. Niculae, D. McNamee, A. F. T. Martins, "Sparse and structured
-   Hopfield networks", ICML 2024.
+The references cited as ``[KEY]_`` are listed once, in the bibliography of the
+documentation (``docs/references.md``).
 """
 
 from __future__ import annotations

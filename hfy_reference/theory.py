@@ -23,15 +23,8 @@ Error-free products split each float into two halves (Veltkamp); patterns are fi
 scaled by a power of two, so the results are exact unless entries span more than about
 ``2**500`` in magnitude (products of the tiny ones would then underflow).
 
-References
-----------
-.. [SNMM24] S. Santos, V. Niculae, D. McNamee, A. F. T. Martins, "Sparse and structured
-   Hopfield networks", ICML 2024; and "Hopfield-Fenchel-Young networks: a unified
-   framework for associative memory retrieval", JMLR.
-.. [RSL20] H. Ramsauer et al., "Hopfield networks is all you need", ICLR 2021
-   (arXiv:2008.02217).
-.. [HYW23] J. Y.-C. Hu, D. Yang, D. Wu, C. Xu, B.-Y. Chen, H. Liu, "On sparse modern
-   Hopfield model", NeurIPS 2023.
+The references cited as ``[KEY]_`` are listed once, in the bibliography of the
+documentation (``docs/references.md``).
 """
 
 from __future__ import annotations
