@@ -246,6 +246,8 @@ def unregister(name: str) -> None:
     """Remove an entry (for tests that register a map at run time)."""
     e = _ENTRIES.pop(name)
     _BY_CLASS.pop(e.cls, None)
+    if vars(e.cls).get("registry_entry") is e:
+        del e.cls.registry_entry
     for r in e.named:
         if REGULARIZERS.get(r.label) == r:
             del REGULARIZERS[r.label]

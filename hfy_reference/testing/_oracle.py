@@ -59,6 +59,7 @@ def family_names() -> list[str]:
     out += [f"{m}_loss" for m in LOSS_MAPS] + [f"{m}_loss_grad" for m in LOSS_MAPS]
     out += [f"{m}_jvp" for m in MAPS] + [f"{m}_vjp" for m in MAPS]
     out.append("hopfield_step")
+    out.append("registered")
     return out
 
 
@@ -144,8 +145,8 @@ def parse_family(family: str, params: dict) -> Family:
     names = family_names()
     if family not in names:
         raise ValueError(f"unknown family {family!r}; choose one of: {', '.join(names)}")
-    if family == "hopfield_step":
-        raise ValueError("use the hopfield_step family through check_backend")
+    if family in ("hopfield_step", "registered"):
+        raise ValueError(f"use the {family} family through check_backend")
     kind = "map"
     mp = family
     for suffix in ("_loss_grad", "_loss", "_jvp", "_vjp"):
