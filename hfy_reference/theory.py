@@ -161,6 +161,7 @@ def separation(X: ArrayLike, i: int | None = None):
     """
     Xa = as_patterns(X)
     n = Xa.shape[0]
+    idx: list[int] | range
     if i is not None:
         idx = [_index(i, n)]
     else:

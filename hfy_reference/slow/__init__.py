@@ -433,8 +433,8 @@ def _multiplier(reg, zs, p, low, up, free, u) -> float:
     F = np.flatnonzero(free)
     if len(F):
         return _newton_step(reg, p, F, zs - reg.grad_kkt(p), 0.0)[1]
-    gl = [zs[i] - _grad_at(reg, p, i, _TINY) for i in np.flatnonzero(low)]
-    gu = [zs[i] - _grad_at(reg, p, i, u[i]) for i in np.flatnonzero(up)]
+    gl = [zs[i] - _grad_at(reg, p, int(i), _TINY) for i in np.flatnonzero(low)]
+    gu = [zs[i] - _grad_at(reg, p, int(i), u[i]) for i in np.flatnonzero(up)]
     lo_t = max(gl) if gl else -np.inf
     hi_t = min(gu) if gu else np.inf
     if np.isfinite(lo_t) and np.isfinite(hi_t):
@@ -645,7 +645,7 @@ def _lp_solve(c, A_ub, b_ub, A_eq, b_eq, bounds):
     return res
 
 
-def _snap_vertex(x: np.ndarray) -> np.ndarray:
+def _snap_vertex(x: np.ndarray) -> tuple[np.ndarray, float]:
     """Round an LP solution to the vertex it approximates.
 
     Both LPs here (argmax with its tie-breaking LP, and ``Omega = max p - 1`` with its
@@ -1124,10 +1124,11 @@ def omega(p: ArrayLike, which: str, **params) -> float:
         from .. import registry
 
         sp = registry.slow_programs()[which]
-        a, _ = V.as_float_array(p, "p")
-        up = None if sp.upper is None else np.broadcast_to(sp.upper(params, a.size), a.shape)
-        q = _domain_point(a, "p", float(sp.total(params)), upper=up)
-        return float(sp.factory(params, a.size).value(q))
+        arr, _ = V.as_float_array(p, "p")
+        up = None if sp.upper is None else np.broadcast_to(sp.upper(params, arr.size),
+                                                             arr.shape)
+        q = _domain_point(arr, "p", float(sp.total(params)), upper=up)
+        return float(sp.factory(params, arr.size).value(q))
     for name in ("k", "upper"):
         if name in names and name not in params:
             raise TypeError(f"{which} needs the parameter {name}")

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ _N_MAX = 1000
 
 @dataclass(frozen=True)
 class RegisteredFamily:
-    reg: object
+    reg: Any
 
     @property
     def params(self) -> dict:
