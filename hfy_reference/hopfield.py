@@ -400,17 +400,18 @@ class HopfieldNetwork(_Base):
         if not want_conj:
             return Vv, None
         Z, m = rows.data, rows.rowmax
-        conj = np.empty(B)
-        if sparse.any():
+        if dense.all():
+            conj = self.reg.conjugate_from_map(Z, m, P)
+        else:
+            conj = np.empty(B)
             rs = np.flatnonzero(sparse)
             width = int(counts[rs].max())
             cols = idx[rs, :width]
             valid = np.arange(width)[None, :] < counts[rs][:, None]
             vals = np.where(valid, P[rs[:, None], np.where(valid, cols, 0)], 0.0)
-            conj[sparse] = self.reg.conjugate_from_map(Z[sparse], m[sparse], P[sparse],
-                                                       lin[sparse], vals)
-        if dense.any():
-            conj[dense] = self.reg.conjugate_from_map(Z[dense], m[dense], P[dense])
+            conj[sparse] = self.reg.conjugate_from_map(Z, m, P, lin[sparse], vals, rows=rs)
+            if dense.any():
+                conj[dense] = self.reg.conjugate_from_map(Z, m, P, rows=np.flatnonzero(dense))
         if bonus is not None:
             conj += bonus
         return Vv, conj

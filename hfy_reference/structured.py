@@ -25,7 +25,6 @@ documentation (``docs/references.md``).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -163,10 +162,7 @@ class SequentialKSubsets(Regularizer):
     def __post_init__(self):
         kk = V.check_k(self.k, n_min=np.iinfo(np.int64).max)
         object.__setattr__(self, "k", kk)
-        wv = V._real_scalar(self.w, "w")
-        if not (math.isfinite(wv) and wv >= 0.0):
-            raise ValueError(f"w must be a finite number >= 0; got {wv!r}")
-        object.__setattr__(self, "w", wv)
+        object.__setattr__(self, "w", V.check_nonnegative(self.w, "w"))
         if self.convention not in _CONVENTIONS:
             raise ValueError(
                 f"convention must be one of {_CONVENTIONS}; got {self.convention!r}"

@@ -38,8 +38,10 @@ from numpy.typing import ArrayLike
 from . import _dd
 from . import _validation as V
 from ._validation import as_patterns, as_query, check_beta  # noqa: F401 (re-exported)
+from ._validation import check_dim as _check_dim
 from ._validation import check_index as _index
 from ._validation import check_margin as _margin_of
+from ._validation import check_probability as _check_prob
 from ._validation import check_subset as _subset
 from ._validation import one_query as _one_query
 
@@ -154,6 +156,7 @@ def separation(X: ArrayLike, i: int | None = None):
     """
     Xa = as_patterns(X)
     n = Xa.shape[0]
+    idx: list[int] | range
     if i is not None:
         idx = [_index(i, n)]
     else:
@@ -404,25 +407,6 @@ def epsilon_ball_radius(X: ArrayLike, i: int, reg, beta: float) -> float:
 # ---------------------------------------------------------------------------------------
 # capacity (T7)
 # ---------------------------------------------------------------------------------------
-def _check_dim(D) -> int:
-    if isinstance(D, (bool, np.bool_)):
-        raise TypeError(f"D must be an integer >= 2; got {D!r}")
-    try:
-        d = operator.index(D)
-    except TypeError:
-        raise TypeError(f"D must be an integer >= 2; got {D!r}") from None
-    if d < 2:
-        raise ValueError(f"D must be an integer >= 2 (the sphere S^(D-1) in R^D); got {d}")
-    return d
-
-
-def _check_prob(p, name="p") -> float:
-    v = V._real_scalar(p, name)
-    if not 0.0 < v <= 1.0:
-        raise ValueError(f"{name} must be a probability in (0, 1]; got {v!r}")
-    return v
-
-
 def angle_separation_bound(M: float, zeta: float) -> float:
     r"""``M^2 (1 - cos(1/zeta))``: the separation of patterns on the sphere of radius
     ``M`` whose pairwise angles are all ``>= 1/zeta`` (T7's mechanism:
