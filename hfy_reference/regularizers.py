@@ -399,10 +399,10 @@ class Tsallis(Regularizer):
             return _SHANNON._loss_rows(rows, Y)
         return super()._loss_rows(rows, Y)
 
-    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None):
+    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None, rows=None):
         if self.alpha == 1.0:
-            return _SHANNON.conjugate_from_map(Z, rowmax, P, shifted_dot, support)
-        return super().conjugate_from_map(Z, rowmax, P, shifted_dot, support)
+            return _SHANNON.conjugate_from_map(Z, rowmax, P, shifted_dot, support, rows)
+        return super().conjugate_from_map(Z, rowmax, P, shifted_dot, support, rows)
 
 
 @register(
