@@ -229,8 +229,10 @@ def _alphas(kind: str):
 
 
 def _oracle_alpha(family: str, alpha: float) -> tuple[str, dict]:
-    if math.isinf(alpha):
-        raise ValueError(f"the oracle's {family} family takes a finite alpha; got inf")
+    if family == "entmax" and alpha == 1.0:
+        return "softmax", {}
+    if math.isinf(alpha) or alpha == 1.0:
+        raise ValueError(f"the oracle's {family} family takes 1 < alpha < inf; got {alpha!r}")
     return family, {"alpha": alpha}
 
 

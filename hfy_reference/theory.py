@@ -658,12 +658,14 @@ def _events_none(zs: np.ndarray, reg) -> list:
 
 
 def _events_tsallis(zs: np.ndarray, reg) -> list:
-    a = reg.alpha
-    return [] if math.isinf(a) else [
+    a = reg.alpha  # alpha = 1: softmax, alpha = inf: argmax; neither changes support
+    return [] if (math.isinf(a) or a == 1.0) else [
         (T, s, "leaves support") for T, s in _entmax_temps(zs, a, "entmax")]
 
 
 def _events_normmax(zs: np.ndarray, reg) -> list:
+    if reg.alpha == 1.0:  # the argmax: its support never changes
+        return []
     return [(T, s, "leaves support") for T, s in _entmax_temps(zs, reg.alpha, "normmax")]
 
 

@@ -182,7 +182,10 @@ def test_test_reference_agrees_with_the_map(reg):
         assert np.max(np.abs(ref(reg, z) - reg.argmax(z))) <= 4 * EPS
 
 
-@pytest.mark.parametrize("reg", EXAMPLES, ids=_ids(EXAMPLES))
+LIMITS = [H.Tsallis(1.0), H.Tsallis(np.inf), H.NormEntropy(1.0), H.NormEntropy(np.inf)]
+
+
+@pytest.mark.parametrize("reg", EXAMPLES + LIMITS, ids=_ids(EXAMPLES + LIMITS))
 def test_path_events_are_support_changes(reg):
     e = registry.entry_for(reg)
     if isinstance(e.path_events, NotProvided):
