@@ -36,7 +36,13 @@ import numpy as np
 from scipy import linalg as sla
 from scipy import special as sp
 
-from ._validation import as_points, check_alpha_cont, check_loc_scale
+from .._validation import (
+    as_points,
+    check_alpha_finite,
+    check_instance,
+    check_loc_scale,
+    check_same_dim,
+)
 
 __all__ = ["EntmaxGaussian", "QuadraticScore", "fy_loss", "fy_loss_grad", "wasserstein2"]
 
@@ -149,7 +155,7 @@ class EntmaxGaussian:
     """
 
     def __init__(self, loc: Any, scale: Any, alpha: float = 2.0) -> None:
-        self.alpha = check_alpha_cont(alpha)
+        self.alpha = check_alpha_finite(alpha)
         self.loc, self.scale, self._chol = check_loc_scale(loc, scale)
         self.loc.setflags(write=False)
         self.scale.setflags(write=False)
@@ -383,20 +389,9 @@ class QuadraticScore:
     def expectation(self, q: EntmaxGaussian) -> float:
         r""":math:`E_q[f] = -\tfrac12[\mathrm{tr}(P C_q) + (\mu_q-\mu)^\top P(\mu_q-\mu)]`
         (C_q the covariance of q)."""
-        _check_same_dim(self.dim, q.dim)
+        check_same_dim(self.dim, q.dim)
         d = q.loc - self.loc
         return -0.5 * (float(np.sum(self.precision * q.cov())) + float(d @ self.precision @ d))
-
-
-def _check_same_dim(a: int, b: int) -> None:
-    if a != b:
-        raise ValueError(f"dimension mismatch: the score has D = {a}, the density D = {b}")
-
-
-def _check_density(q: Any, name: str = "q") -> EntmaxGaussian:
-    if not isinstance(q, EntmaxGaussian):
-        raise TypeError(f"{name} must be an EntmaxGaussian; got {type(q).__name__}")
-    return q
 
 
 def fy_loss(score: QuadraticScore, q: EntmaxGaussian, alpha: float | None = None) -> float:
@@ -417,11 +412,10 @@ def fy_loss(score: QuadraticScore, q: EntmaxGaussian, alpha: float | None = None
         Computed in the shift-free form
         :math:`[E_{\hat p}f - E_q f] + [\Omega(q) - \Omega(\hat p)]`.
     """
-    q = _check_density(q)
-    if not isinstance(score, QuadraticScore):
-        raise TypeError(f"score must be a QuadraticScore; got {type(score).__name__}")
-    _check_same_dim(score.dim, q.dim)
-    a = q.alpha if alpha is None else check_alpha_cont(alpha)
+    q = check_instance(q, EntmaxGaussian, "q")
+    check_instance(score, QuadraticScore, "score")
+    check_same_dim(score.dim, q.dim)
+    a = q.alpha if alpha is None else check_alpha_finite(alpha)
     if a != q.alpha:
         raise ValueError(f"alpha ({a}) must equal q.alpha ({q.alpha}): Ω_α(q) has a closed "
                          "form only within the family; use continuous.slow for other pairs")
@@ -434,8 +428,8 @@ def fy_loss_grad(score: QuadraticScore, q: EntmaxGaussian) -> tuple[np.ndarray, 
     :math:`f(t) = \eta^\top t - \tfrac12 t^\top P t`:
     :math:`(E_{\hat p}[t] - E_q[t],\; -\tfrac12(E_{\hat p}[tt^\top] - E_q[tt^\top]))`,
     i.e. :math:`\nabla_f L = \hat p - q` paired with the sufficient statistics."""
-    q = _check_density(q)
-    _check_same_dim(score.dim, q.dim)
+    q = check_instance(q, EntmaxGaussian, "q")
+    check_same_dim(score.dim, q.dim)
     p = score.entmax(q.alpha)
     return p.mean() - q.mean(), -0.5 * (p.second_moment() - q.second_moment())
 
@@ -457,7 +451,7 @@ def wasserstein2(p: EntmaxGaussian, q: EntmaxGaussian) -> float:
 
     Raises ``ValueError`` when α or D differ (then this is only a lower bound).
     """
-    p, q = _check_density(p, "p"), _check_density(q, "q")
+    p, q = check_instance(p, EntmaxGaussian, "p"), check_instance(q, EntmaxGaussian, "q")
     if p.alpha != q.alpha or p.dim != q.dim:
         raise ValueError(f"p and q must have the same alpha and D for the closed form; got "
                          f"alpha {p.alpha}, {q.alpha} and D {p.dim}, {q.dim}")

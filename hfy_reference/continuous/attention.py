@@ -48,8 +48,14 @@ from typing import Any
 import numpy as np
 from scipy import special as sp
 
+from .._validation import (
+    as_rbf,
+    check_alpha_finite,
+    check_finite_scalar,
+    check_instance,
+    check_positive,
+)
 from ._qgaussian import _radius_terms
-from ._validation import check_alpha_cont
 
 __all__ = ["GaussianRBF", "attention", "integer_beta"]
 
@@ -68,26 +74,7 @@ class GaussianRBF:
     """
 
     def __init__(self, centers: Any, widths: Any) -> None:
-        c = np.asarray(centers)
-        w = np.asarray(widths)
-        for name, v in (("centers", c), ("widths", w)):
-            if v.dtype.kind not in "iuf" or v.dtype == np.bool_:
-                raise TypeError(f"{name} must be real-valued; got dtype {v.dtype}")
-        c = np.atleast_1d(c.astype(np.float64))
-        if c.ndim != 1 or c.size == 0:
-            raise ValueError(f"centers must be a non-empty 1-D array; got shape {c.shape}")
-        try:
-            w = np.broadcast_to(w.astype(np.float64), c.shape).copy()
-        except ValueError:
-            raise ValueError(f"widths must be a scalar or have the shape of centers "
-                             f"{c.shape}; got {w.shape}") from None
-        if not (np.all(np.isfinite(c)) and np.all(np.isfinite(w))):
-            raise ValueError("centers and widths must be finite (no NaN or inf)")
-        if not np.all(w > 0):
-            raise ValueError(f"widths must be > 0; got min {float(w.min())!r}")
-        c.setflags(write=False)
-        w.setflags(write=False)
-        self.centers, self.widths = c, w
+        self.centers, self.widths = as_rbf(centers, widths)
 
     def __len__(self) -> int:
         return self.centers.shape[0]
@@ -366,11 +353,10 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
     r : ndarray, shape (J,)
     jac : ndarray, shape (J, 2), only if ``jacobian``
     """
-    mu = _scalar(mu, "mu")
-    s2 = _positive(sigma2, "sigma2")
-    a_ = check_alpha_cont(alpha)
-    if not isinstance(rbf, GaussianRBF):
-        raise TypeError(f"rbf must be a GaussianRBF; got {type(rbf).__name__}")
+    mu = check_finite_scalar(mu, "mu")
+    s2 = check_positive(sigma2, "sigma2")
+    a_ = check_alpha_finite(alpha)
+    check_instance(rbf, GaussianRBF, "rbf")
     if method not in ("auto", "closed", "jacobi", "quad"):
         raise ValueError(f"method must be 'auto', 'closed', 'jacobi' or 'quad'; got {method!r}")
     if a_ == 1.0:
@@ -429,20 +415,3 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
     d_mu = 2.0 * b * c * m1
     d_s2 = -b / s2 * r + 2.0 * b * b * a * a / ((2.0 * b + 1.0) * s2) * c * m0
     return r, np.stack([d_mu, d_s2], axis=1)
-
-
-def _scalar(x: Any, name: str) -> float:
-    v = np.asarray(x)
-    if v.ndim != 0 or v.dtype.kind not in "iuf" or v.dtype == np.bool_:
-        raise TypeError(f"{name} must be a real scalar; got {x!r}")
-    v = float(v)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite; got {v!r}")
-    return v
-
-
-def _positive(x: Any, name: str) -> float:
-    v = _scalar(x, name)
-    if not v > 0:
-        raise ValueError(f"{name} must be > 0; got {v!r}")
-    return v

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import integrate, optimize
 
-from ._validation import check_alpha_cont
+from .._validation import check_alpha_finite
 
 __all__ = ["RPM1D", "rpm_1d", "omega_1d", "fy_loss_1d"]
 
@@ -87,7 +87,7 @@ def omega_1d(q: Callable[[float], float], support: list[tuple[float, float]],
              alpha: float, points: list[float] | None = None) -> float:
     r"""Ω_α(q) = :math:`(\int q^\alpha - 1)/(\alpha(\alpha-1))` (:math:`\int q\log q` at
     α = 1) of a 1-D density q, by quadrature over ``support`` (a list of intervals)."""
-    alpha = check_alpha_cont(alpha)
+    alpha = check_alpha_finite(alpha)
     if alpha == 1.0:
         def g(x):
             v = q(x)
@@ -150,7 +150,7 @@ def rpm_1d(score: Callable[[float], float], interval: tuple[float, float], alpha
         τ (to the last bits of ``brentq``), the support pieces, ``pdf``, ``expect``,
         ``omega``, ``conjugate``.
     """
-    alpha = check_alpha_cont(alpha)
+    alpha = check_alpha_finite(alpha)
     lo, hi = (float(v) for v in interval)
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"interval must be finite with l < u; got {interval!r}")
