@@ -743,8 +743,10 @@ class Dirichlet(_MixedBase):
 
         a = _as_points(y, self.K)
         c = gammaln(self.alpha.sum()) - gammaln(self.alpha).sum()
-        v = c + np.sum(xlogy(self.alpha - 1.0, a), axis=-1)
-        return np.where(np.all(a > 0, axis=-1), v, -np.inf)
+        inner = np.all(a > 0, axis=-1)
+        out = np.full(a.shape[:-1], -np.inf)
+        out[inner] = c + np.sum(xlogy(self.alpha - 1.0, a[inner]), axis=-1)
+        return out
 
     def entropy(self, method: str = "closed", **kw) -> float:
         """Differential entropy (SciPy's closed form) unless ``method`` is given."""
