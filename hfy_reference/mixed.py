@@ -56,6 +56,7 @@ Importing this module is cheap (NumPy only); SciPy is imported on first use.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -802,6 +803,7 @@ class Mixture(_MixedBase):
 
 # ---------------------------------------------------------------------------------------
 # quadrature over the faces
+@functools.lru_cache(maxsize=32)
 def _simplex_rule(d: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Collapsed-cube Gauss-Legendre rule on {u >= 0, sum u <= 1} in R^d: nodes (m, d)
     and weights (m,) (the weights sum to 1/d!)."""
@@ -818,6 +820,8 @@ def _simplex_rule(d: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         U[:, i] = rest * T[:, i]
         W = W * rest
         rest = rest * (1.0 - T[:, i])
+    U.flags.writeable = False
+    W.flags.writeable = False
     return U, W
 
 

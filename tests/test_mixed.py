@@ -428,3 +428,84 @@ def test_wrong_types():
 def test_reprs():
     assert repr(M.GaussianSparsemax([0.0, 1.0], 1.0)).startswith("GaussianSparsemax(loc=")
     assert "stretch=1.5" in repr(M.HardConcrete([0.0, 1.0], 1.0, 1.5))
+
+
+# ---------------------------------------------------------------------------------------
+# the proofs_check claims M1-M3 and their negative controls
+def _run_mixed_claims(mixed_module, ids):
+    from proofs_check import runner
+    from proofs_check.claims import c_mixed
+    from proofs_check.registry import Subject
+
+    s = Subject(maps={})
+    s.mixed = mixed_module
+    claims = [c for c in c_mixed.claims(s) if c.id in ids]
+    with np.errstate(all="ignore"):
+        return {r["id"]: r for r in runner.run(claims, s, seed=0, quick=True)}
+
+
+def test_mixed_claims_hold_for_the_library():
+    recs = _run_mixed_claims(M, {"M1.k2-rectified-gaussian", "M2.faces-sum-to-one",
+                                 "M3.max-entropy"})
+    assert {k: r["status"] for k, r in recs.items()} == dict.fromkeys(recs, "verified")
+    assert len(recs) == 3
+
+
+class _DiagonalCov(M.GaussianSparsemax):
+    """Drops the covariance's off-diagonal terms (a plausible bug)."""
+
+    def __init__(self, loc, cov=1.0):
+        c = np.array(cov, dtype=float)
+        super().__init__(loc, np.diag(np.diag(c)) if c.ndim == 2 else cov)
+
+
+class _FirstTermOnly(M.GaussianSparsemax):
+    """Keeps only the T = ∅ term of the alternating orthant sum."""
+
+    def _compute_probs(self, abseps):
+        P, E = {}, {}
+        for S in M.faces(self.K):
+            mu, C = self._U(S)
+            out = [j for j in range(self.K) if j not in S]
+            P[S] = float(M.orthant_probability(mu[out], C[np.ix_(out, out)]))
+            E[S] = 0.0
+        return P, E
+
+
+class _SwappedEdges(M.GaussianSparsemax):
+    """Right total, wrong split: two edges' probabilities swapped (K = 3)."""
+
+    def _compute_probs(self, abseps):
+        P, E = super()._compute_probs(abseps)
+        if self.K == 3:
+            P[(0, 1)], P[(1, 2)] = P[(1, 2)], P[(0, 1)]
+        return P, E
+
+
+@pytest.mark.parametrize("broken,cid", [
+    (_DiagonalCov, "M1.k2-rectified-gaussian"),
+    (_FirstTermOnly, "M2.faces-sum-to-one"),
+    (_SwappedEdges, "M2.faces-sum-to-one"),
+])
+def test_mixed_claims_refute_a_broken_gaussian_sparsemax(broken, cid):
+    from proofs_check.registry import patched_module
+
+    recs = _run_mixed_claims(patched_module(M, GaussianSparsemax=broken), {cid})
+    assert recs[cid]["status"] == "refuted", recs[cid]
+
+
+@pytest.mark.parametrize("wrong", [
+    # the Euclidean (Hausdorff) volume sqrt(d+1)/d! of a face instead of 1/d!
+    lambda K, bits=None: math.log2(sum(math.comb(K, d + 1) * math.sqrt(d + 1)
+                                       * 2.0 ** (d * (bits or 0)) / math.factorial(d)
+                                       for d in range(K))),
+    # the purely discrete maximum log2 K (no continuous part)
+    lambda K, bits=None: math.log2(K),
+    # a Laguerre polynomial of the wrong order
+    lambda K, bits=None: math.log2(special.eval_genlaguerre(K, 1.0, -(2.0 ** (bits or 0)))),
+])
+def test_mixed_claims_refute_a_wrong_max_entropy(wrong):
+    from proofs_check.registry import patched_module
+
+    recs = _run_mixed_claims(patched_module(M, max_entropy=wrong), {"M3.max-entropy"})
+    assert recs["M3.max-entropy"]["status"] == "refuted"
