@@ -93,6 +93,38 @@ def test_face_probabilities_sum_to_one(K, n_inst):
     assert worst <= 1e-14
 
 
+def test_face_probabilities_sum_to_one_for_ill_conditioned_covariances():
+    # cond(Σ) up to 1e4: measured worst 9.8e-15 over 3000 instances (docs/mixed.md)
+    rng = np.random.default_rng(9)
+    worst = 0.0
+    for _ in range(60):
+        Q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+        ev = 10.0 ** (rng.uniform(0, 4, 3) + rng.uniform(-4, 4))
+        d = M.GaussianSparsemax(rng.standard_normal(3) * 10 ** rng.uniform(-2, 1),
+                                (Q * ev) @ Q.T)
+        worst = max(worst, abs(math.fsum(d.face_probabilities().values()) - 1.0))
+    assert worst <= 1e-14
+
+
+def test_moments_of_u_are_accurate_to_one_ulp():
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((4, 4)) * 1e4
+    d = M.GaussianSparsemax(rng.standard_normal(4), A @ A.T + np.eye(4))
+    z = [Fraction(v) for v in d.loc]
+    C = [[Fraction(v) for v in row] for row in d.cov]
+    for S in [(0,), (1, 3), (0, 1, 2), (0, 1, 2, 3)]:
+        s = len(S)
+        mean, cov = d._U(S)
+        u = [[Fraction(int(a == b)) - (Fraction(1, s) if b in S else 0) for b in range(4)]
+             for a in range(4)]
+        for a in range(4):
+            m = sum(u[a][i] * z[i] for i in range(4)) + Fraction(1, s)
+            assert abs(mean[a] - float(m)) <= np.spacing(abs(float(m)))
+            for b in range(4):
+                c = sum(u[a][i] * C[i][j] * u[b][j] for i in range(4) for j in range(4))
+                assert abs(cov[a, b] - float(c)) <= np.spacing(abs(float(c)))
+
+
 @pytest.mark.parametrize("K,seed", [(3, 0), (3, 1), (4, 2)])
 def test_face_probability_is_the_integral_of_the_density_over_the_face(K, seed):
     # two formulas: alternating orthant sum vs ∫_S N(y) Pr{W ≤ 0 | y} dμ_S (Gauss rule)
