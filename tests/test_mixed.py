@@ -331,9 +331,22 @@ def test_max_entropy_is_a_generalized_laguerre_polynomial(K, N):
     assert abs(math.fsum(P.values()) - 1.0) <= 1e-14
 
 
+def _dirichlet_entropy(a):
+    """The Dirichlet's differential entropy (the textbook closed form)."""
+    a0 = a.sum()
+    return float(np.sum(special.gammaln(a)) - special.gammaln(a0)
+                 + (a0 - len(a)) * special.digamma(a0)
+                 - np.sum((a - 1) * special.digamma(a)))
+
+
+def test_dirichlet_entropy_helper_is_scipys():
+    for a in ([1.0, 1.0], [0.5, 2.0, 3.0], [1.0, 1.0, 1.0, 1.0], [4.0, 0.3, 1.2, 2.5]):
+        assert abs(_dirichlet_entropy(np.array(a)) - stats.dirichlet(a).entropy()) <= 1e-13
+
+
 def _entropy_of_face_mixture(K, params, N):
     """H⊕ in bits (N bits of precision) of face masses softmax(params[:F]) and Dirichlet
-    face-conditionals exp(params[F:]) — written with scipy only."""
+    face-conditionals exp(params[F:]) — written with scipy.special only."""
     fs = list(M.faces(K))
     P = special.softmax(params[: len(fs)])
     i, H = len(fs), 0.0
@@ -341,7 +354,7 @@ def _entropy_of_face_mixture(K, params, N):
         d = len(S) - 1
         h = 0.0
         if d:
-            h = stats.dirichlet(np.exp(params[i: i + d + 1])).entropy() / math.log(2)
+            h = _dirichlet_entropy(np.exp(params[i: i + d + 1])) / math.log(2)
             i += d + 1
         H += p * (-math.log2(p) + h + N * d)
     return H
@@ -404,8 +417,8 @@ def test_logistic_normal_density_integrates_to_one_and_has_no_boundary_mass():
     ln = M.LogisticNormal([0.3, 0.0, -0.2], [[0.5, 0.1, 0.0], [0.1, 0.4, 0.0],
                                              [0.0, 0.0, 0.3]])
     v = integrate.dblquad(lambda b, a: float(ln.pdf([a, b, 1 - a - b])), 0, 1, 0,
-                          lambda a: 1 - a, epsabs=1e-9, epsrel=1e-9)[0]
-    assert abs(v - 1.0) <= 1e-8
+                          lambda a: 1 - a, epsabs=1e-7, epsrel=1e-7)[0]
+    assert abs(v - 1.0) <= 1e-6
     f, _ = M.empirical_face_probabilities(ln, 10_000, 0)
     assert f[(0, 1, 2)] == 1.0 and ln.face_probabilities()[(0, 1, 2)] == 1.0
     H = ln.entropy()
