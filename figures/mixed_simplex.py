@@ -42,7 +42,7 @@ def from_triangle(xy: np.ndarray) -> np.ndarray:
 def _draw_triangle(ax) -> None:
     ax.add_patch(Polygon(_TRIANGLE, closed=True, fill=False, lw=0.6, color="0.35",
                          zorder=1))
-    for i, (dx, dy) in enumerate([(-0.06, -0.06), (0.06, -0.06), (0.0, 0.07)]):
+    for i, (dx, dy) in enumerate([(-0.08, -0.07), (0.08, -0.07), (0.0, 0.07)]):
         x, y = _TRIANGLE[i]
         ax.text(x + dx, y + dy, f"$e_{i + 1}$", ha="center", va="center")
     ax.set_xlim(-0.12, 1.12)
@@ -107,7 +107,7 @@ def mixed_simplex(loc=(0.3, 0.0, -0.2), cov=0.35, *, n_samples: int = 2000,
         sc.set_gid("gs-vertices")
         for i in range(3):  # vertex probabilities, outside the triangle
             x, y = _TRIANGLE[i]
-            off = [(-0.11, 0.06), (0.11, 0.06), (0.13, -0.02)][i]
+            off = [(-0.13, 0.07), (0.13, 0.07), (0.13, -0.02)][i]
             t = ax_gs.text(x + off[0], y + off[1], f"{P[(i,)]:.3f}", ha="center",
                            va="center", fontsize=6.5)
             t.set_gid(f"P{(i,)}")
