@@ -65,6 +65,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _validation as V
+
 __all__ = [
     "GaussianSparsemax",
     "HardConcrete",
@@ -88,70 +90,6 @@ Face = tuple[int, ...]
 
 # ---------------------------------------------------------------------------------------
 # validation
-def _as_loc(loc, name: str = "loc") -> np.ndarray:
-    try:
-        a = np.array(loc, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a 1-D array of real numbers; got {loc!r}") from None
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one score per vertex); got shape {a.shape}")
-    if a.shape[0] < 2:
-        raise ValueError(
-            f"{name} must have K >= 2 entries (the simplex of K = 1 is a point); "
-            f"got K = {a.shape[0]}")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        raise ValueError(f"{name} must be finite; got {int(bad.sum())} NaN/inf entr"
-                         f"{'y' if bad.sum() == 1 else 'ies'} (first at index "
-                         f"{int(np.argmax(bad))})")
-    return a
-
-
-def _as_cov(cov, K: int, name: str = "cov") -> tuple[np.ndarray, np.ndarray]:
-    """``cov`` as a (K, K) SPD matrix (a scalar means ``cov * I``), and its Cholesky factor."""
-    try:
-        c = np.array(cov, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real (K, K) matrix or a scalar; got {cov!r}") \
-            from None
-    if c.ndim == 0:
-        c = c * np.eye(K)
-    elif c.ndim == 1 and c.shape[0] == K:
-        c = np.diag(c)
-    if c.shape != (K, K):
-        raise ValueError(f"{name} must have shape ({K}, {K}) (or be a scalar or a "
-                         f"length-{K} diagonal); got shape {c.shape}")
-    if not np.all(np.isfinite(c)):
-        raise ValueError(f"{name} must be finite; got {int((~np.isfinite(c)).sum())} "
-                         "NaN/inf entries")
-    if not np.allclose(c, c.T, rtol=1e-12, atol=0.0):
-        raise ValueError(f"{name} must be symmetric; max |cov - cov.T| = "
-                         f"{float(np.max(np.abs(c - c.T))):.3g}")
-    c = 0.5 * (c + c.T)
-    try:
-        L = np.linalg.cholesky(c)
-    except np.linalg.LinAlgError:
-        w = float(np.linalg.eigvalsh(c).min())
-        raise ValueError(f"{name} must be symmetric positive definite; its smallest "
-                         f"eigenvalue is {w:.3g}") from None
-    if not np.all(np.diag(L) > 0):
-        raise ValueError(f"{name} must be symmetric positive definite (Cholesky factor "
-                         "has a zero pivot)")
-    return c, L
-
-
-def _scalar(x, name: str, lo: float, lo_inclusive: bool) -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer,
-                                                             np.floating)):
-        raise TypeError(f"{name} must be a real number; got {x!r}")
-    v = float(x)
-    ok = (v >= lo) if lo_inclusive else (v > lo)
-    if math.isnan(v) or math.isinf(v) or not ok:
-        op = ">=" if lo_inclusive else ">"
-        raise ValueError(f"{name} must be finite and {op} {lo:g}; got {v!r}")
-    return v
-
-
 def _rng(random_state) -> np.random.Generator:
     if isinstance(random_state, np.random.Generator):
         return random_state
@@ -167,24 +105,6 @@ def _size(size) -> tuple[int, ...]:
     if any(s < 0 for s in size):
         raise ValueError(f"size must be non-negative; got {size}")
     return size
-
-
-def _as_points(y, K: int, name: str = "y") -> np.ndarray:
-    """``y`` as a float64 array (..., K) of points of the simplex (not modified)."""
-    a = np.array(y, dtype=np.float64)
-    if a.ndim == 0 or a.shape[-1] != K:
-        raise ValueError(f"{name} must have last axis of length K = {K}; got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite; got {int((~np.isfinite(a)).sum())} "
-                         "NaN/inf entries")
-    if np.any(a < 0):
-        raise ValueError(f"{name} must be a point of the simplex: entries >= 0 (got "
-                         f"{float(a.min())!r})")
-    err = np.abs(a.sum(axis=-1) - 1.0)
-    if err.size and float(err.max()) > 64 * K * np.finfo(float).eps:
-        raise ValueError(f"{name} must be a point of the simplex: entries summing to 1 "
-                         f"(off by up to {float(err.max()):.3g})")
-    return a
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,7 +254,7 @@ class _MixedBase:
         r""":math:`\log p_{Y\mid F}(y \mid S)` for points ``y`` in the relative interior
         of ``face`` (entries off the face exactly 0)."""
         S = tuple(sorted(int(i) for i in face))
-        a = _as_points(y, self.K)
+        a = V.as_simplex_points(y, self.K)
         on = np.zeros(self.K, bool)
         on[list(S)] = True
         if np.any(a[..., ~on] != 0) or np.any(a[..., on] <= 0):
@@ -411,9 +331,9 @@ class GaussianSparsemax(_MixedBase):
     """
 
     def __init__(self, loc: ArrayLike, cov: ArrayLike = 1.0):
-        self.loc = _as_loc(loc, "loc")
+        self.loc = V.as_simplex_scores(loc, "loc")
         self.K = int(self.loc.shape[0])
-        self.cov, self._chol = _as_cov(cov, self.K, "cov")
+        self.cov, self._chol = V.as_spd_matrix(cov, self.K, "cov")
         self._faces: dict = {}  # per-face moments and _FaceGaussian, filled lazily
         self._probs: dict[float, tuple[dict[Face, float], dict[Face, float]]] = {}
 
@@ -507,7 +427,7 @@ class GaussianSparsemax(_MixedBase):
             Also return ``{face: error bound}`` (the sum over the face's terms of the
             stated orthant errors).
         """
-        abseps = _scalar(abseps, "abseps", 0.0, False)
+        abseps = V.check_finite_scalar(abseps, "abseps", 0.0, False)
         key = abseps
         if key not in self._probs:
             self._probs[key] = self._compute_probs(abseps)
@@ -560,7 +480,7 @@ class GaussianSparsemax(_MixedBase):
         r"""Log-density w.r.t. the direct-sum measure, :math:`\log P_F(S) + \log
         p_{Y\mid F}(y\mid S)` with :math:`S = \operatorname{supp} y` (on a vertex: the log
         face probability).  ``y`` has shape ``(..., K)`` and must lie on the simplex."""
-        a = _as_points(y, self.K)
+        a = V.as_simplex_points(y, self.K)
         flat = a.reshape(-1, self.K)
         masks = _face_of_rows(flat)
         out = np.empty(flat.shape[0])
@@ -618,10 +538,10 @@ class HardConcrete(_MixedBase):
     """
 
     def __init__(self, loc: ArrayLike, temperature: float = 1.0, stretch: float = 1.5):
-        self.loc = _as_loc(loc, "loc")
+        self.loc = V.as_simplex_scores(loc, "loc")
         self.K = int(self.loc.shape[0])
-        self.temperature = _scalar(temperature, "temperature", 0.0, False)
-        self.stretch = _scalar(stretch, "stretch", 1.0, True)
+        self.temperature = V.check_finite_scalar(temperature, "temperature", 0.0, False)
+        self.stretch = V.check_finite_scalar(stretch, "stretch", 1.0, True)
 
     def __repr__(self) -> str:
         return (f"HardConcrete(loc={np.array2string(self.loc, precision=4)}, "
@@ -670,7 +590,7 @@ class HardConcrete(_MixedBase):
         self._need_k2("logpdf")
         from scipy.special import log_expit, logit
 
-        a = _as_points(y, 2)
+        a = V.as_simplex_points(y, 2)
         P = self.face_probabilities()
         y0 = a[..., 0]
         t, lam, dz = self.stretch, self.temperature, self.loc[0] - self.loc[1]
@@ -705,9 +625,9 @@ class LogisticNormal(_MixedBase):
     """
 
     def __init__(self, loc: ArrayLike, cov: ArrayLike = 1.0):
-        self.loc = _as_loc(loc, "loc")
+        self.loc = V.as_simplex_scores(loc, "loc")
         self.K = int(self.loc.shape[0])
-        self.cov, self._chol = _as_cov(cov, self.K, "cov")
+        self.cov, self._chol = V.as_spd_matrix(cov, self.K, "cov")
         A = np.hstack([np.eye(self.K - 1), -np.ones((self.K - 1, 1))])
         self._m = A @ self.loc
         C = A @ self.cov @ A.T
@@ -730,7 +650,7 @@ class LogisticNormal(_MixedBase):
     def logpdf(self, y: ArrayLike) -> np.ndarray:
         from scipy.linalg import solve_triangular
 
-        a = _as_points(y, self.K)
+        a = V.as_simplex_points(y, self.K)
         flat = a.reshape(-1, self.K)
         out = np.full(flat.shape[0], -np.inf)
         inner = np.all(flat > 0, axis=1)
@@ -749,7 +669,7 @@ class Dirichlet(_MixedBase):
     coordinates, as here)."""
 
     def __init__(self, alpha: ArrayLike):
-        a = _as_loc(alpha, "alpha")
+        a = V.as_simplex_scores(alpha, "alpha")
         if np.any(a <= 0):
             raise ValueError(f"alpha must be > 0 entrywise; got min {float(a.min())!r}")
         self.alpha = a
@@ -768,7 +688,7 @@ class Dirichlet(_MixedBase):
     def logpdf(self, y: ArrayLike) -> np.ndarray:
         from scipy.special import gammaln, xlogy
 
-        a = _as_points(y, self.K)
+        a = V.as_simplex_points(y, self.K)
         c = gammaln(self.alpha.sum()) - gammaln(self.alpha).sum()
         inner = np.all(a > 0, axis=-1)
         out = np.full(a.shape[:-1], -np.inf)
@@ -928,7 +848,7 @@ def entropy(dist: _MixedBase, method: str = "quad", *, n: int | None = None,
     """
     val, err = _expect(dist, lambda y, lp: -lp, method, n, random_state, True)
     if bits is not None:
-        N = _scalar(bits, "bits", 0.0, True)
+        N = V.check_finite_scalar(bits, "bits", 0.0, True)
         P = dist.face_probabilities()
         mean_dim = math.fsum(p * (len(S) - 1) for S, p in P.items())
         val, err = val / math.log(2) + N * mean_dim, err / math.log(2)
@@ -1009,7 +929,7 @@ def max_entropy(K: int, bits: int | None = None) -> float:
     if bits is None:
         terms = [math.comb(K, d + 1) / math.factorial(d) for d in range(K)]
         return math.log(math.fsum(terms))
-    N = _scalar(bits, "bits", 0.0, True)
+    N = V.check_finite_scalar(bits, "bits", 0.0, True)
     # log2 sum_d C(K, d+1) 2^(N d) / d!, summed in log space
     logs = [math.log2(math.comb(K, d + 1)) + N * d - math.log2(math.factorial(d))
             for d in range(K)]
