@@ -6,6 +6,7 @@ serialize to JSON) and built on demand from the library's classes.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -117,7 +118,14 @@ def make_model(name: str, X: np.ndarray, beta: float):
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 8×8 digits (shipped with the package, no download): ``(X, y)``
-    with ``X`` (1797, 64) scaled from [0, 16] to [-1, 1]."""
+    with ``X`` (1797, 64) scaled from [0, 16] to [-1, 1] (fresh copies; loaded once per
+    process)."""
+    X, y = _digits()
+    return X.copy(), y.copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _digits():
     from sklearn.datasets import load_digits
 
     d = load_digits()

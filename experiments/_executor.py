@@ -57,10 +57,15 @@ def _one_thread():
     return threadpool_limits(limits=1)
 
 
-def _call(fn: Callable[[dict], Any], task: dict) -> Any:
-    """Run one task with one BLAS thread (the unit of work on every backend)."""
+def _call(fn: Callable[[dict], Any], task: dict) -> tuple[Any, float]:
+    """Run one task with one BLAS thread (the unit of work on every backend); returns
+    ``(result, CPU seconds of the calling thread)``."""
+    import time
+
     with _one_thread():
-        return fn(task)
+        t0 = time.thread_time()
+        out = fn(task)
+        return out, time.thread_time() - t0
 
 
 @contextlib.contextmanager
@@ -80,7 +85,7 @@ def _single_thread_env():
 
 def run_tasks(fn: Callable[[dict], Any], tasks: Sequence[dict], *,
               scheduler: Any = None, workers: int | None = None,
-              progress: Any = None) -> list:
+              progress: Any = None, cpu_seconds: list | None = None) -> list:
     """``[fn(t) for t in tasks]``, computed in parallel; results in task order.
 
     Parameters
@@ -97,13 +102,22 @@ def run_tasks(fn: Callable[[dict], Any], tasks: Sequence[dict], *,
         ``1`` runs serially in this process.  Ignored with a scheduler.
     progress : object with ``update(n)``, optional
         Called once per finished task.
+    cpu_seconds : list, optional
+        Filled with the CPU time of each task (in task order): the cost of the sweep
+        on an idle machine, whatever the load when it ran.
 
     Returns
     -------
     list
         ``fn(task)`` for each task, in the order of ``tasks``.
     """
-    tasks = list(tasks)
+    pairs = _run(fn, list(tasks), scheduler, workers, progress)
+    if cpu_seconds is not None:
+        cpu_seconds[:] = [c for _, c in pairs]
+    return [r for r, _ in pairs]
+
+
+def _run(fn, tasks, scheduler, workers, progress) -> list:
     n = len(tasks)
     tick = progress.update if progress is not None else (lambda k=1: None)
     if n == 0:

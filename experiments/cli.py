@@ -108,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(rec["summary"]["table"])
     for line in rec["summary"].get("notes", []):
         print(line)
-    print(f"\n{rec['n_tasks']} tasks in {rec['seconds']:.1f} s; wrote "
+    print(f"\n{rec['n_tasks']} tasks in {rec['seconds']:.1f} s "
+          f"({rec['cpu_seconds']:.1f} CPU s in the tasks); wrote "
           f"{os.path.join(args.out, args.name)}.json and .png")
     return 0

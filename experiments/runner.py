@@ -43,7 +43,8 @@ def run_experiment(name: str, *, quick: bool = False, seed: int = 0, out: str | 
     -------
     dict
         ``{"experiment", "seed", "quick", "settings", "tasks", "results", "summary",
-        "seconds", ...}`` -- what the JSON file holds.
+        "seconds", "cpu_seconds", ...}`` -- what the JSON file holds (``seconds`` the wall
+        time, ``cpu_seconds`` the CPU time summed over the tasks).
     """
     exp = get(name)
     settings = dict(exp.quick if quick else exp.full)
@@ -51,18 +52,19 @@ def run_experiment(name: str, *, quick: bool = False, seed: int = 0, out: str | 
     tasks = exp.make_tasks(settings, seed)
     bar = ProgressBar(len(tasks), label=name, stream=stream) if progress else None
     t0 = time.perf_counter()
+    cpu: list = []
     results = run_tasks(exp.run_task, tasks, scheduler=scheduler, workers=workers,
-                        progress=bar)
+                        progress=bar, cpu_seconds=cpu)
     if bar is not None:
         bar.close()
     seconds = time.perf_counter() - t0
     summary = exp.summarize(settings, tasks, results)
     record = {
         "experiment": name, "seed": seed, "quick": quick, "settings": settings,
-        "seconds": seconds, "n_tasks": len(tasks),
+        "seconds": seconds, "cpu_seconds": float(sum(cpu)), "n_tasks": len(tasks),
         "backend": "dask" if scheduler is not None else f"local(workers={workers})",
         "python": sys.version.split()[0], "machine": platform.machine(),
-        "summary": summary, "tasks": tasks, "results": results,
+        "summary": summary, "tasks": tasks, "results": results, "task_cpu_seconds": cpu,
     }
     if out is not None:
         os.makedirs(out, exist_ok=True)
