@@ -220,8 +220,10 @@ class _MIL:
         A = {m: {str(K): mean_std(v) for K, v in d.items()} for m, d in acc.items()}
         S = {m: {str(K): mean_std(v) for K, v in d.items()} for m, d in supp.items()}
         Wt = {m: {str(K): mean_std(v) for K, v in d.items()} for m, d in wt.items()}
-        rows = [[model_label(m)] + [f"{A[m][str(K)][0]:.1f} ± {A[m][str(K)][1]:.1f}"
-                                    for K in s["Ks"]] for m in s["maps"]]
+        def cell(mu_sd):  # one seed: no spread to show
+            return f"{mu_sd[0]:.1f}" if s["reps"] == 1 else f"{mu_sd[0]:.1f} ± {mu_sd[1]:.1f}"
+
+        rows = [[model_label(m)] + [cell(A[m][str(K)]) for K in s["Ks"]] for m in s["maps"]]
         table = format_table(["pooling map"] + [f"K={K}" for K in s["Ks"]], rows)
         rows2 = [[model_label(m)] + [f"{S[m][str(K)][0]:.2f} / {Wt[m][str(K)][0]:.2f}"
                                      for K in s["Ks"]] for m in s["maps"]]
@@ -295,7 +297,7 @@ def _claims(s, A, per_seed=None) -> list[str]:
                 diff = np.subtract(per_seed[best][K], per_seed[nxt][K])
                 dm, ds = mean_std(diff)
                 verdict += (f" (over {model_label(nxt)}: {dm:+.1f} ± {ds:.1f} points, "
-                            f"paired over {diff.size} seeds, better in "
+                            f"paired over {diff.size} seed(s), better in "
                             f"{int(np.sum(diff > 0))}/{diff.size})")
         else:
             verdict = (f"k = K is not the best k-subsets ({model_label(best)}: {mb:.1f} ± "
