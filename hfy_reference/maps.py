@@ -59,6 +59,8 @@ __all__ = [
     "threshold",
 ]
 
+# the METHOD_* codes of _kernels.simplex (not imported here: importing numba is slow);
+# tests/test_double_double.py checks that they agree
 _METHODS = {"auto": 0, "pivot": 0, "sort": 1, "bisect": 2}
 
 

@@ -33,6 +33,8 @@ from numpy.typing import ArrayLike
 from . import _validation as V
 from . import jacobians as J
 from . import maps as M
+from ._validation import check_simplex as _check_simplex  # noqa: F401 (old name)
+from .registry import REGULARIZERS, register
 
 __all__ = [
     "Regularizer",
@@ -86,7 +88,7 @@ class Regularizer:
         raise NotImplementedError  # pragma: no cover - abstract
 
     def _check_domain(self, P: np.ndarray, name: str, n_min: int) -> None:
-        _check_simplex(P, name, total=1.0)
+        V.check_simplex(P, name, total=1.0)
 
     def _validate_rows(self, rows: V.Rows) -> None:
         """Checks that depend on the scores (e.g. ``k`` against unmasked entries)."""
@@ -163,6 +165,41 @@ class Regularizer:
         equals :meth:`jvp`; it is tested as the adjoint, ``<J v, g> = <v, J^T g>``."""
         return self.jvp(z, g, axis)
 
+    # ---- hooks of HopfieldNetwork (the defaults fit a map onto the simplex) -------
+    @property
+    def structure_size(self) -> int:
+        """``sum_i p_i`` on the domain: 1 for maps onto the simplex, ``k`` for maps onto
+        the k-subsets (a retrieval then returns the sum of ``k`` patterns)."""
+        return 1
+
+    @property
+    def max_pairwise_bonus(self) -> float:
+        """The largest score a structure gets beyond ``<z, a_y>`` (pairwise scores of
+        structured maps; 0 otherwise).  It enters the constant of the HFY energy."""
+        return 0.0
+
+    def map_with_bonus(self, rows: V.Rows) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(y_hat(z), bonus)`` on validated canonical rows: ``bonus`` is the per-row
+        part of ``Omega*(z)`` beyond ``<z, y_hat> - Omega(y_hat)`` (the pairwise score
+        of structured maps), ``None`` when there is none."""
+        return self._map(rows), None
+
+    def conjugate_from_map(self, Z: np.ndarray, rowmax: np.ndarray, P: np.ndarray,
+                           shifted_dot: np.ndarray | None = None,
+                           support: np.ndarray | None = None) -> np.ndarray:
+        r"""``Omega*(z)`` (without the bonus of :meth:`map_with_bonus`) from
+        ``P = y_hat(z)`` by Danskin's theorem,
+        :math:`\Omega^*(z) = \langle z - m, p\rangle - \Omega(p) + m \sum_i p_i`
+        (``m = max z``).
+
+        ``shifted_dot`` (``<z - m, p>`` per row) and ``support`` (the nonzero values of
+        each row of ``P``, zero-padded) may be given when already computed, e.g. by a
+        scan over the support; ``Omega`` of the support values equals ``Omega(p)``.
+        """
+        lin = _shifted_dot(Z, rowmax, P) if shifted_dot is None else shifted_dot
+        vals = P if support is None else support
+        return lin - self._omega(vals) + self.structure_size * rowmax
+
     def uniform_omega(self, n: int) -> float:
         """``Omega`` at the barycenter of the domain (``-H(u)``, ``H`` the entropy);
         ``Omega(e_i) = 0``, so ``H(u) = -uniform_omega(n)`` is the entropy's range."""
@@ -172,33 +209,35 @@ class Regularizer:
         return np.full(n, 1.0 / n)
 
 
-def _check_simplex(P: np.ndarray, name: str, total: float, upper: float | None = None):
-    """``P`` rows in ``{p >= 0, (p <= upper), sum p = total}`` up to rounding."""
-    n = P.shape[1]
-    tol = 64 * np.finfo(np.float64).eps * max(1.0, total) * math.sqrt(n)
-    pmin = P.min()
-    if pmin < -tol:
-        raise ValueError(
-            f"{name} must lie on the {'capped ' if upper else ''}simplex: entries must be "
-            f">= 0; got min({name}) = {float(pmin)!r}"
-        )
-    if upper is not None:
-        pmax = P.max()
-        if pmax > upper + tol:
-            raise ValueError(
-                f"{name} must lie in the capped simplex: entries must be <= {upper:g}; "
-                f"got max({name}) = {float(pmax)!r}"
-            )
-    err = np.abs(P.sum(axis=1) - total)
-    if err.max() > tol:
-        r = int(np.argmax(err))
-        raise ValueError(
-            f"{name} must sum to {total:g} along the axis (tolerance {tol:.1e}); slice "
-            f"{r} sums to {float(P[r].sum())!r}"
-        )
+# ---------------------------------------------------------------------------------------
+# the registry entries (hfy_reference.registry) are declared with each class below; their
+# parameter-domain strategies import hypothesis only when called
+def _alphas(kind: str):
+    from .testing import strategies as hst
+
+    return hst.entmax_alphas() if kind == "entmax" else hst.normmax_alphas()
+
+
+def _oracle_alpha(family: str, alpha: float) -> tuple[str, dict]:
+    if math.isinf(alpha):
+        raise ValueError(f"the oracle's {family} family takes a finite alpha; got inf")
+    return family, {"alpha": alpha}
 
 
 # ---------------------------------------------------------------------------------------
+@register(
+    name="softmax",
+    params=lambda r: {},
+    function="hfy_reference.maps:softmax",
+    examples=lambda cls: (cls(),),
+    named=lambda cls: (cls(),),
+    slow=lambda r: ("softmax", {}),
+    oracle=lambda r: ("softmax", {}),
+    strategy=lambda: __import__("hypothesis").strategies.just(Shannon()),
+    path_events="hfy_reference.theory:_events_none",
+    reference="shannon",
+    colors={"softmax": "#0072B2"},  # blue
+)
 @dataclass(frozen=True)
 class Shannon(Regularizer):
     r"""Negative Shannon entropy, :math:`\Omega(p) = \sum_i p_i \log p_i`.
@@ -241,7 +280,33 @@ class Shannon(Regularizer):
     def _jvp(self, P, rows, Vt):
         return J.softmax_jvp(P, Vt)
 
+    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None):
+        # Omega*(z) = log sum exp z = z_j - log p_j for every j; the largest p_j gives
+        # the most accurate value (no sum, no cancellation)
+        j = P.argmax(axis=1)
+        r = np.arange(P.shape[0])
+        return Z[r, j] - np.log(P[r, j])
 
+
+@register(
+    name="entmax",
+    params=lambda r: {"alpha": r.alpha},
+    function="hfy_reference.maps:entmax",
+    examples=lambda cls: (cls(1.5), cls(2.0), cls(3.0)),
+    named=lambda cls: (cls(1.5), cls(2.0)),
+    slow=lambda r: ("entmax", {"alpha": r.alpha}),
+    oracle=lambda r: ("sparsemax", {}) if r.alpha == 2.0 else _oracle_alpha("entmax", r.alpha),
+    strategy=lambda: _alphas("entmax").map(Tsallis),
+    path_events="hfy_reference.theory:_events_tsallis",
+    reference="tsallis",
+    colors={
+        "1.5-entmax": "#E69F00",  # orange
+        "sparsemax": "#D55E00",  # vermillion
+        "3-entmax": "#AA4499",  # purple
+        "argmax": "#000000",
+        "4-entmax": "#661100",  # dark brown
+    },
+)
 @dataclass(frozen=True)
 class Tsallis(Regularizer):
     r"""Negative Tsallis α-entropy, :math:`\Omega_\alpha(p) = \frac{\sum_i p_i^\alpha - 1}
@@ -297,6 +362,24 @@ class Tsallis(Regularizer):
         return J.entmax_jvp(P, Vt, self.alpha)
 
 
+@register(
+    name="normmax",
+    params=lambda r: {"alpha": r.alpha},
+    function="hfy_reference.maps:normmax",
+    examples=lambda cls: (cls(2.0), cls(5.0)),
+    named=lambda cls: (cls(2.0), cls(5.0)),
+    slow=lambda r: ("normmax", {"alpha": r.alpha}),
+    oracle=lambda r: _oracle_alpha("normmax", r.alpha),
+    strategy=lambda: _alphas("normmax").map(NormEntropy),
+    path_events="hfy_reference.theory:_events_normmax",
+    reference="norm",
+    colors={
+        "2-normmax": "#009E73",  # bluish green
+        "5-normmax": "#CC79A7",  # reddish purple
+        "1.5-normmax": "#999933",  # olive
+        "inf-normmax": "#332288",  # indigo
+    },
+)
 @dataclass(frozen=True)
 class NormEntropy(Regularizer):
     r"""Norm entropy, :math:`\Omega(p) = \|p\|_\alpha - 1` (``alpha > 1``).
@@ -345,6 +428,19 @@ class NormEntropy(Regularizer):
         return J.normmax_jvp(P, Vt, self.alpha)
 
 
+@register(
+    name="ksubsets",
+    params=lambda r: {"k": r.k},
+    function="hfy_reference.maps:sparsemap_ksubsets",
+    examples=lambda cls: (cls(2),),
+    slow=lambda r: ("sparsemap_ksubsets", {"k": r.k}),
+    oracle=lambda r: ("ksubsets", {"k": r.k}),
+    strategy=lambda: __import__("hypothesis").strategies.integers(1, 4).map(KSubsets),
+    path_events="hfy_reference.theory:_events_ksubsets",
+    reference="ksubsets",
+    colors={"SparseMAP 2-subsets": "#56B4E9"},  # sky blue
+    key=lambda r: f"{r.k}-subsets",
+)
 @dataclass(frozen=True)
 class KSubsets(Regularizer):
     r"""SparseMAP over the ``k``-subsets: :math:`\Omega(\mu) = \tfrac12\|\mu\|^2 - k/2`
@@ -374,6 +470,10 @@ class KSubsets(Regularizer):
     def label(self) -> str:
         return f"SparseMAP {self.k}-subsets"
 
+    @property
+    def structure_size(self) -> int:
+        return self.k
+
     def _validate_rows(self, rows):
         V.check_k(self.k, M.min_unmasked(rows))
 
@@ -389,7 +489,7 @@ class KSubsets(Regularizer):
                 f"{name} has {P.shape[1]} entries along the axis; KSubsets(k={self.k}) "
                 "needs at least k"
             )
-        _check_simplex(P, name, total=float(self.k), upper=1.0)
+        V.check_simplex(P, name, total=float(self.k), upper=1.0)
 
     def _jvp(self, P, rows, Vt):
         return J.free_set_jvp((P > 0) & (P < 1), Vt)
@@ -418,11 +518,5 @@ def fy_loss(z: ArrayLike, y: ArrayLike, reg: Regularizer, axis: int = -1) -> np.
     return reg.loss(z, y, axis)
 
 
-#: One registry of named regularizers, iterated over by tests, CLIs and figures.
-REGULARIZERS: dict[str, Regularizer] = {
-    "softmax": Shannon(),
-    "1.5-entmax": Tsallis(1.5),
-    "sparsemax": Tsallis(2.0),
-    "2-normmax": NormEntropy(2.0),
-    "5-normmax": NormEntropy(5.0),
-}
+# REGULARIZERS (label -> instance), imported above from the registry, holds the ``named``
+# instances of every entry: softmax, 1.5-entmax, sparsemax, 2-normmax, 5-normmax.
