@@ -31,7 +31,7 @@ __all__ = [
     "MAPS", "MAP_LABELS", "POSTS", "HFY_MODELS", "CLASSICAL_MODELS", "ALL_MODELS",
     "make_regularizer", "make_model", "model_label", "digits", "cosine",
     "levenshtein", "normalized_levenshtein_score", "unique_ratio", "support_size",
-    "mean_std", "format_table", "write_json", "SOFTMAX_THRESHOLD",
+    "mean_std", "format_table", "write_json", "SOFTMAX_THRESHOLD", "Experiment",
 ]
 
 #: The maps of the papers' tables, by short name.
@@ -46,6 +46,38 @@ POST_LABELS = {"id": "Ψ=id", "l2": "Ψ=ℓ2", "ln": "Ψ=LN"}
 HFY_MODELS: tuple[str, ...] = tuple(f"{m}/{p}" for p in POSTS for m in MAPS)
 CLASSICAL_MODELS: tuple[str, ...] = ("classical", "dam-poly3", "dam-exp")
 ALL_MODELS: tuple[str, ...] = CLASSICAL_MODELS + HFY_MODELS
+
+class Experiment:
+    """The interface every experiment implements (one module-level instance each).
+
+    Attributes
+    ----------
+    name, description : str
+    full, quick : dict
+        The default settings and the small ones of ``--quick``.
+    needs : tuple of str
+        Optional modules it imports (checked by the CLI before any work).
+
+    Methods
+    -------
+    make_tasks(settings, seed) -> list of dict
+        The sweep: independent tasks, each with its own seed.
+    run_task(task) -> dict
+        A pure function of the task (module-level, so that it pickles).
+    summarize(settings, tasks, results) -> dict
+        ``{"table": str, "notes": [str], ...}`` (JSON-serializable).
+    plot(settings, summary) -> matplotlib.figure.Figure
+    """
+
+    name = ""
+    description = ""
+    full: dict = {}
+    quick: dict = {}
+    needs: tuple[str, ...] = ()
+
+    def __repr__(self):
+        return f"<experiment {self.name!r}: {self.description}>"
+
 
 #: Softmax weights counted in its "support" (it is never sparse).
 SOFTMAX_THRESHOLD = 0.01

@@ -100,10 +100,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if importlib.util.find_spec(mod) is None:
             return _fail(f"{args.name} needs {mod} "
                          "(pip install 'hfy-reference[experiments]')")
+    client = None
+    if args.scheduler is not None:
+        from distributed import Client
+
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return _fail(f"cannot connect to the Dask scheduler {args.scheduler!r}: {msg}")
     from .runner import run_experiment
 
-    rec = run_experiment(args.name, quick=args.quick, seed=seed, out=args.out,
-                         scheduler=args.scheduler, workers=workers)
+    try:
+        rec = run_experiment(args.name, quick=args.quick, seed=seed, out=args.out,
+                             scheduler=client, workers=workers)
+    finally:
+        if client is not None:
+            client.close()
     print(f"## {args.name} ({'quick' if args.quick else 'full'}, seed {seed})\n")
     print(rec["summary"]["table"])
     for line in rec["summary"].get("notes", []):

@@ -17,7 +17,7 @@ import numpy as np
 
 from hfy_reference import HopfieldNetwork
 
-from ._common import format_table, make_regularizer, mean_std, model_label, support_size
+from ._common import Experiment, format_table, make_regularizer, mean_std, model_label, support_size
 from ._executor import task_seed
 
 __all__ = ["METASTABLE", "clustered", "run_task"]
@@ -50,7 +50,7 @@ def run_task(task: dict) -> dict:
             "n_metastable": len(meta), "hist": hist.tolist()}
 
 
-class _Metastable:
+class _Metastable(Experiment):
     name = "metastable"
     description = "counts and sizes of metastable states per map against β"
     run_task = staticmethod(run_task)

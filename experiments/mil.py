@@ -40,7 +40,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from ._common import digits, format_table, make_regularizer, mean_std, model_label
+from ._common import Experiment, digits, format_table, make_regularizer, mean_std, model_label
 from ._executor import task_seed
 
 __all__ = ["MIL", "make_bags", "loss_and_grad", "init_params", "fit", "run_task",
@@ -193,7 +193,7 @@ def run_task(task: dict) -> dict:
     }
 
 
-class _MIL:
+class _MIL(Experiment):
     name = "mil"
     description = "K-MIL on digit bags; pooling = one HFY update with a learned query"
     run_task = staticmethod(run_task)

@@ -39,6 +39,7 @@ from hfy_reference import constrained_sparsemax
 
 from ._common import (
     MAPS,
+    Experiment,
     format_table,
     make_regularizer,
     mean_std,
@@ -121,7 +122,7 @@ def run_task(task: dict) -> dict:
             "order": normalized_levenshtein_score(rec, list(range(task["N"])))}
 
 
-class _Recall:
+class _Recall(Experiment):
     run_task = staticmethod(run_task)
     needs: tuple[str, ...] = ()
     metric = "unique"

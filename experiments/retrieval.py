@@ -31,6 +31,7 @@ from ._common import (
     CLASSICAL_MODELS,
     MAPS,
     POSTS,
+    Experiment,
     cosine,
     digits,
     format_table,
@@ -75,7 +76,7 @@ def run_task(task: dict) -> dict:
 # ---------------------------------------------------------------------------------
 # retrieval-capacity
 # ---------------------------------------------------------------------------------
-class _Capacity:
+class _Capacity(Experiment):
     name = "retrieval-capacity"
     description = "success rate against the number of stored digit images"
     run_task = staticmethod(run_task)
@@ -111,7 +112,7 @@ class _Capacity:
 # ---------------------------------------------------------------------------------
 # retrieval-robustness
 # ---------------------------------------------------------------------------------
-class _Robustness:
+class _Robustness(Experiment):
     name = "retrieval-robustness"
     description = "success rate against query noise and masking"
     run_task = staticmethod(run_task)
