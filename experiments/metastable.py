@@ -20,7 +20,7 @@ from hfy_reference import HopfieldNetwork
 from ._common import Experiment, format_table, make_regularizer, mean_std, model_label, support_size
 from ._executor import task_seed
 
-__all__ = ["METASTABLE", "clustered", "run_task"]
+__all__ = ["METASTABLE", "clustered", "run_task", "support_stats"]
 
 
 def clustered(n: int, dim: int, protos: np.ndarray, noise: float,
@@ -40,12 +40,19 @@ def run_task(task: dict) -> dict:
     Q = clustered(task["n_queries"], dim, protos, task["noise"], rng)
     net = HopfieldNetwork(X, make_regularizer(task["map"]), beta=task["beta"])
     res = net.retrieve(Q, max_iter=task["steps"])
-    thr = 0.01 if task["map"] == "softmax" else 0.0
-    sizes = support_size(res.p, softmax=task["map"] == "softmax")
-    meta = {tuple(np.flatnonzero(row > thr)) for row, k in zip(res.p, sizes, strict=True)
+    return support_stats(res.p, task["map"] == "softmax", task["max_size"])
+
+
+def support_stats(P: np.ndarray, softmax: bool, max_size: int) -> dict:
+    """Statistics of the final weights ``P`` (one row per query): mean support size,
+    fraction of single-pattern states, number of distinct supports of size >= 2, and
+    the histogram of sizes ``1, ..., max_size`` and ``> max_size`` (size 0, possible
+    only with softmax's threshold, is left out of the histogram)."""
+    thr = 0.01 if softmax else 0.0
+    sizes = support_size(P, softmax=softmax)
+    meta = {tuple(np.flatnonzero(row > thr)) for row, k in zip(P, sizes, strict=True)
             if k >= 2}
-    hist = np.bincount(np.minimum(sizes, task["max_size"] + 1),
-                       minlength=task["max_size"] + 2)[1:]
+    hist = np.bincount(np.minimum(sizes, max_size + 1), minlength=max_size + 2)[1:]
     return {"mean_size": float(sizes.mean()), "single": float(np.mean(sizes == 1)),
             "n_metastable": len(meta), "hist": hist.tolist()}
 

@@ -183,6 +183,30 @@ def test_retrieval_success_follows_the_separation_theorem():
     assert r0["success"] < 1.0  # β Δ < 1: the patterns are no longer fixed points
 
 
+def test_metastable_support_stats_hand_case():
+    from experiments.metastable import support_stats
+
+    P = np.array([[1.0, 0, 0, 0], [0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0], [0, 0.25, 0.25, 0.5]])
+    st = support_stats(P, softmax=False, max_size=2)
+    assert st == {"mean_size": (1 + 2 + 2 + 3) / 4, "single": 0.25, "n_metastable": 2,
+                  "hist": [1, 2, 1]}
+    Ps = np.array([[0.995, 0.005, 0.0, 0.0]])  # softmax: 0.005 is below the threshold
+    assert support_stats(Ps, softmax=True, max_size=2)["single"] == 1.0
+
+
+def test_metastable_identical_patterns_make_one_metastable_state():
+    """Two copies of a pattern: a query equal to it has two tied scores, so sparsemax
+    returns weight 1/2 on each (a metastable state of size 2)."""
+    from experiments.metastable import support_stats
+    from hfy_reference import HopfieldNetwork, Tsallis
+
+    X = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    res = HopfieldNetwork(X, Tsallis(2.0), beta=4.0).retrieve(np.array([[1.0, 0.0]]),
+                                                              max_iter=3)
+    assert res.p[0].tolist() == [0.5, 0.5, 0.0]
+    assert support_stats(res.p, False, 10)["n_metastable"] == 1
+
+
 # ---------------------------------------------------------------------------------
 # recall
 # ---------------------------------------------------------------------------------
