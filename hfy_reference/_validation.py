@@ -155,6 +155,35 @@ class Rows:
         moved = np.moveaxis(a, self.axis, -1)
         return np.ascontiguousarray(moved.reshape(self.data.shape))
 
+    def targets(self, y, name: str = "y") -> np.ndarray:
+        """Targets of a loss in the canonical ``(rows, N)`` layout.
+
+        ``y`` is either a distribution of the same shape as the scores (any real dtype),
+        or -- the convention of torch and of the PyPI entmax losses -- integer class
+        indices of the scores' shape without ``axis`` (one index per row; a Python
+        ``int`` for a single vector of scores), read as one-hot rows.  Indices must lie
+        in ``[0, N)``.
+        """
+        a = np.asarray(y)
+        batch = self.moved_shape[:-1]
+        if a.dtype.kind in "iu" and a.shape != self.shape and a.shape == batch:
+            idx = a.reshape(-1).astype(np.int64)
+            n = self.n
+            if idx.size and (idx.min() < 0 or idx.max() >= n):
+                bad = idx[(idx < 0) | (idx >= n)][0]
+                raise ValueError(f"{name} as class indices must lie in [0, {n}) "
+                                 f"(N = {n} scores along axis {self.axis}); got {int(bad)}")
+            out = np.zeros(self.data.shape)
+            out[np.arange(idx.size), idx] = 1.0
+            return out
+        if a.dtype.kind in "iu" and a.shape != self.shape:
+            raise ValueError(
+                f"{name} must be a distribution of the shape of z {self.shape}, or integer "
+                f"class indices of shape {batch} (the shape of z without axis "
+                f"{self.axis}); got an integer array of shape {a.shape}"
+            )
+        return self.like(y, name)
+
     def restore(self, out2d: np.ndarray) -> np.ndarray:
         """Reshape a ``(rows, N)`` result back to the caller's layout and dtype."""
         out = out2d.reshape(self.moved_shape)
@@ -252,14 +281,19 @@ def check_positive(x, name: str, *, allow_inf: bool = False) -> float:
     return v
 
 
-def check_k(k, n_min: int, name: str = "k") -> int:
-    """An integer ``1 <= k <= n_min`` (``n_min``: the fewest unmasked entries)."""
+def check_k(k, n_min: int | None, name: str = "k") -> int:
+    """An integer ``1 <= k <= n_min`` (``n_min``: the fewest unmasked entries; ``None``
+    when no scores are known yet, e.g. at construction: then only ``k >= 1``)."""
     if isinstance(k, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer; got {k!r}")
     try:
         kk = operator.index(k)
     except TypeError:
         raise TypeError(f"{name} must be an integer; got {k!r}") from None
+    if n_min is None:
+        if kk < 1:
+            raise ValueError(f"{name} must be an integer >= 1; got {kk}")
+        return kk
     if kk < 1 or kk > n_min:
         raise ValueError(
             f"{name} must satisfy 1 <= {name} <= {n_min} (the number of unmasked "
@@ -351,16 +385,18 @@ def check_beta(beta, name: str = "beta") -> float:
 
 
 def check_index(i, n: int, name: str = "i") -> int:
-    """A pattern index in ``[-n, n)``, returned in ``[0, n)``."""
+    """A pattern index in ``[0, n)``.  Negative indices are refused, as in every other
+    call that takes pattern indices (a k-subset's indices, a loss's class indices): an
+    index of -1 is far more often an off-by-one than a wish for the last pattern."""
     if isinstance(i, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer pattern index; got {i!r}")
     try:
         ii = operator.index(i)
     except TypeError:
         raise TypeError(f"{name} must be an integer pattern index; got {i!r}") from None
-    if not -n <= ii < n:
+    if not 0 <= ii < n:
         raise ValueError(f"{name} must be a pattern index in [0, {n}) (N = {n}); got {ii}")
-    return ii % n
+    return ii
 
 
 def check_subset(y, n: int, name: str = "y") -> np.ndarray:

@@ -135,14 +135,19 @@ class Regularizer:
         ``>= 0``; the returned value is clipped at 0 (rounding can otherwise give
         ``-1e-17``).  ``+inf`` when ``y`` puts mass on a masked (``-inf``) score.
 
+        ``y`` is a target distribution of the shape of ``z``, or integer class indices
+        of the shape of ``z`` without ``axis`` (one per row, as torch's and the PyPI
+        entmax losses take them): index ``k`` stands for the one-hot target ``e_k``.
+
         Raises
         ------
         ValueError
-            ``y`` of another shape than ``z``, not finite, or off the domain.
+            ``y`` of another shape than ``z`` (or than its batch, for class indices), not
+            finite, off the domain, or a class index outside ``[0, N)``.
         """
         rows = V.as_rows(z, axis)
         self._validate_rows(rows)
-        Y = rows.like(y, "y")
+        Y = rows.targets(y, "y")
         self._check_domain(Y, "y", rows.n)
         Y = np.clip(Y, 0.0, None)
         val = self._loss_rows(rows, Y)
@@ -288,6 +293,9 @@ class Shannon(Regularizer):
         return Z[r, j] - np.log(P[r, j])
 
 
+_SHANNON = Shannon()
+
+
 @register(
     name="entmax",
     params=lambda r: {"alpha": r.alpha},
@@ -310,15 +318,19 @@ class Shannon(Regularizer):
 @dataclass(frozen=True)
 class Tsallis(Regularizer):
     r"""Negative Tsallis α-entropy, :math:`\Omega_\alpha(p) = \frac{\sum_i p_i^\alpha - 1}
-    {\alpha(\alpha-1)}` (``alpha > 1``).
+    {\alpha(\alpha-1)}` (``alpha >= 1``).
 
     Map: :func:`~hfy_reference.entmax` (``alpha = 2``: sparsemax); margin
-    ``1/(alpha-1)``.  ``alpha = np.inf`` is ``Ω = 0``: the argmax, margin 0.  For
-    ``alpha = 1`` use :class:`Shannon`.
+    ``1/(alpha-1)``.  ``alpha = np.inf`` is ``Ω = 0``: the argmax, margin 0.
+
+    ``alpha = 1`` is the limit ``alpha -> 1``, as everywhere in the library:
+    :math:`\Omega_1(p) = \sum_i p_i \log p_i` (the negative Shannon entropy), the map is
+    softmax and there is no finite margin (``margin is None``; ``1/(alpha-1) -> inf``).
+    ``Tsallis(1)`` computes exactly what :class:`Shannon` computes.
 
     Parameters
     ----------
-    alpha : float, > 1 (``np.inf`` allowed)
+    alpha : float, >= 1 (``np.inf`` allowed)
 
     Examples
     --------
@@ -330,16 +342,20 @@ class Tsallis(Regularizer):
     alpha: float = 1.5
 
     def __post_init__(self):
-        a = V.check_alpha(self.alpha, lower=1.0, lower_inclusive=False,
-                          hint="for alpha = 1 use Shannon() (softmax)")
+        a = V.check_alpha(self.alpha, lower=1.0,
+                          hint="alpha = 1 is softmax (the limit alpha -> 1)")
         object.__setattr__(self, "alpha", a)
 
     @property
-    def margin(self) -> float:
+    def margin(self) -> float | None:
+        if self.alpha == 1.0:
+            return None
         return 0.0 if math.isinf(self.alpha) else 1.0 / (self.alpha - 1.0)
 
     @property
     def label(self) -> str:
+        if self.alpha == 1.0:
+            return "softmax"
         if math.isinf(self.alpha):
             return "argmax"
         if self.alpha == 2.0:
@@ -351,6 +367,8 @@ class Tsallis(Regularizer):
 
     def _omega(self, P):
         a = self.alpha
+        if a == 1.0:
+            return _SHANNON._omega(P)
         if math.isinf(a):
             return np.zeros(P.shape[0])
         # sum p^a - 1 = sum p (p^(a-1) - 1), accurate as a -> 1
@@ -359,7 +377,25 @@ class Tsallis(Regularizer):
         return np.sum(P * np.expm1((a - 1.0) * lp), axis=1) / (a * (a - 1.0))
 
     def _jvp(self, P, rows, Vt):
+        if self.alpha == 1.0:
+            return _SHANNON._jvp(P, rows, Vt)
         return J.entmax_jvp(P, Vt, self.alpha)
+
+    # alpha = 1: Shannon's accurate forms (logsumexp, cross-entropy)
+    def conjugate(self, z, axis=-1):
+        if self.alpha == 1.0:
+            return _SHANNON.conjugate(z, axis)
+        return super().conjugate(z, axis)
+
+    def _loss_rows(self, rows, Y):
+        if self.alpha == 1.0:
+            return _SHANNON._loss_rows(rows, Y)
+        return super()._loss_rows(rows, Y)
+
+    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None):
+        if self.alpha == 1.0:
+            return _SHANNON.conjugate_from_map(Z, rowmax, P, shifted_dot, support)
+        return super().conjugate_from_map(Z, rowmax, P, shifted_dot, support)
 
 
 @register(
@@ -382,15 +418,20 @@ class Tsallis(Regularizer):
 )
 @dataclass(frozen=True)
 class NormEntropy(Regularizer):
-    r"""Norm entropy, :math:`\Omega(p) = \|p\|_\alpha - 1` (``alpha > 1``).
+    r"""Norm entropy, :math:`\Omega(p) = \|p\|_\alpha - 1` (``alpha >= 1``).
 
-    Map: :func:`~hfy_reference.normmax`; margin 1 for every ``alpha``.
+    Map: :func:`~hfy_reference.normmax`; margin 1 for every ``alpha > 1``.
     ``alpha = np.inf`` (``Ω = max_i p_i - 1``) gives the uniform distribution on
     sparsemax's support.
 
+    ``alpha = 1`` is the limit ``alpha -> 1``, as everywhere in the library:
+    :math:`\Omega(p) = \|p\|_1 - 1 = 0` on the simplex, so the map is the argmax (ties
+    share the mass equally, as :func:`~hfy_reference.normmax` does) and the margin is 0
+    (the loss ``max_j z_j - z_k`` vanishes as soon as ``z_k`` is a largest score).
+
     Parameters
     ----------
-    alpha : float, > 1 (``np.inf`` allowed)
+    alpha : float, >= 1 (``np.inf`` allowed)
 
     Examples
     --------
@@ -402,22 +443,24 @@ class NormEntropy(Regularizer):
     alpha: float = 2.0
 
     def __post_init__(self):
-        a = V.check_alpha(self.alpha, lower=1.0, lower_inclusive=False,
-                          hint="alpha = 1 gives Omega = 0 on the simplex (argmax)")
+        a = V.check_alpha(self.alpha, lower=1.0,
+                          hint="alpha = 1 is the argmax (the limit alpha -> 1)")
         object.__setattr__(self, "alpha", a)
 
     @property
     def margin(self) -> float:
-        return 1.0
+        return 0.0 if self.alpha == 1.0 else 1.0
 
     @property
     def label(self) -> str:
-        return f"{self.alpha:g}-normmax"
+        return "argmax" if self.alpha == 1.0 else f"{self.alpha:g}-normmax"
 
     def _map(self, rows):
         return M.normmax_rows(rows, self.alpha)
 
     def _omega(self, P):
+        if self.alpha == 1.0:
+            return P.sum(axis=1) - 1.0  # ||p||_1 - 1 (p >= 0)
         pmax = P.max(axis=1)
         if math.isinf(self.alpha):
             return pmax - 1.0
@@ -425,6 +468,8 @@ class NormEntropy(Regularizer):
         return pmax * np.sum(R**self.alpha, axis=1) ** (1.0 / self.alpha) - 1.0
 
     def _jvp(self, P, rows, Vt):
+        if self.alpha == 1.0:
+            return np.zeros_like(Vt)  # the argmax is piecewise constant
         return J.normmax_jvp(P, Vt, self.alpha)
 
 
@@ -459,7 +504,7 @@ class KSubsets(Regularizer):
     k: int = 2
 
     def __post_init__(self):
-        kk = V.check_k(self.k, n_min=np.iinfo(np.int64).max)
+        kk = V.check_k(self.k, n_min=None)
         object.__setattr__(self, "k", kk)
 
     @property

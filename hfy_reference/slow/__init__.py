@@ -798,8 +798,10 @@ def _family(which: str, params: dict, n: int, finite: np.ndarray):
         return "smooth", _Quadratic(1.0), inf, 1.0
     if which == "argmax":
         return "argmax", None, inf, 1.0
+    if which in ("entmax", "normmax") and "alpha" not in params:
+        raise TypeError(f"{which} needs the parameter alpha (alpha >= 1; no default)")
     if which == "entmax":
-        a = V.check_alpha(params.get("alpha", 1.5),
+        a = V.check_alpha(params["alpha"],
                           hint="alpha = 1 is softmax, alpha = inf is argmax")
         if a == 1.0:
             return "smooth", _Shannon(), inf, 1.0
@@ -809,7 +811,7 @@ def _family(which: str, params: dict, n: int, finite: np.ndarray):
             return "smooth", _Quadratic(1.0), inf, 1.0
         return "smooth", _Tsallis(a), inf, 1.0
     if which == "normmax":
-        a = V.check_alpha(params.get("alpha", 2.0), hint="alpha = 1 is argmax")
+        a = V.check_alpha(params["alpha"], hint="alpha = 1 is argmax")
         if a == 1.0:
             return "argmax", None, inf, 1.0
         if math.isinf(a):
@@ -851,9 +853,10 @@ def solve(z: ArrayLike, which: str, **params) -> SlowSolution:
     z : array_like of float, shape (N,)
         Scores; ``-inf`` entries are masks (they get exactly 0).
     which : str
-        One of :data:`FAMILIES`: ``"softmax"``, ``"entmax"`` (``alpha``, default 1.5),
-        ``"sparsemax"``, ``"normmax"`` (``alpha``, default 2), ``"argmax"``,
-        ``"sparsemap_ksubsets"`` (``k``), ``"constrained_sparsemax"`` (``upper``).
+        One of :data:`FAMILIES`: ``"softmax"``, ``"entmax"`` (``alpha``),
+        ``"sparsemax"``, ``"normmax"`` (``alpha``), ``"argmax"``,
+        ``"sparsemap_ksubsets"`` (``k``), ``"constrained_sparsemax"`` (``upper``).  A
+        family's parameters have no defaults: a reference solver does not guess.
     **params
         The family's parameters.
 
