@@ -13,25 +13,20 @@ Arguments are checked before any work: a bad one exits with status 2 and one lin
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+
+from hfy_reference._cli import OneLineParser, compile_notice, output_dir_error
 
 from . import NAMES
 
 __all__ = ["main"]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(2)
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m experiments",
+def _parser() -> OneLineParser:
+    p = OneLineParser(prog="python -m experiments",
                 description="Rerun the HFY papers' experiments with hfy_reference.")
     p.add_argument("name", nargs="?", help=f"one of: {', '.join(NAMES)}")
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
@@ -91,8 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if importlib.util.find_spec("distributed") is None:
             return _fail("--scheduler needs dask[distributed] "
                          "(pip install 'hfy-reference[experiments]')")
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        return _fail(f"--out {args.out!r} exists and is not a folder")
     from . import get
 
     exp = get(args.name)
@@ -100,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if importlib.util.find_spec(mod) is None:
             return _fail(f"{args.name} needs {mod} "
                          "(pip install 'hfy-reference[experiments]')")
+    err = output_dir_error(args.out, "--out")  # creates the folder
+    if err:
+        return _fail(err)
     client = None
     if args.scheduler is not None:
         from distributed import Client
@@ -111,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(f"cannot connect to the Dask scheduler {args.scheduler!r}: {msg}")
     from .runner import run_experiment
 
+    compile_notice()
     try:
         rec = run_experiment(args.name, quick=args.quick, seed=seed, out=args.out,
                              scheduler=client, workers=workers)

@@ -343,6 +343,15 @@ def test_cli_rejects_bad_arguments_with_one_line(argv, capsys, tmp_path):
     assert not (tmp_path / "o").exists()  # no work done
 
 
+def test_cli_rejects_an_output_path_that_is_a_file(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert main(["metastable", "--quick", "--out", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out" in err and "not a folder" in err
+    assert f.read_text() == "x"
+
+
 def test_cli_runs_and_writes_json_and_figure(tmp_path, capsys, monkeypatch):
     import experiments.metastable as ms
 
