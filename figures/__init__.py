@@ -19,6 +19,7 @@ name                      function
 ``continuous_densities``  :func:`figures.continuous_densities.continuous_densities`
 ``qgaussian_contours``    :func:`figures.qgaussian_contours.qgaussian_contours`
 ``continuous_attention``  :func:`figures.continuous_attention.continuous_attention`
+``mixed_simplex``         :func:`figures.mixed_simplex.mixed_simplex`
 ========================  ============================================================
 
 The functions are not re-exported here (a module and its function share a name):
@@ -46,6 +47,7 @@ NAMES: tuple[str, ...] = (
     "continuous_densities",
     "qgaussian_contours",
     "continuous_attention",
+    "mixed_simplex",
 )
 
 #: Small settings for each figure (smoke tests and ``--quick``): same code paths,
@@ -62,6 +64,7 @@ QUICK: dict[str, dict] = {
     "continuous_densities": {"n_points": 301, "n_draws": 5000},
     "qgaussian_contours": {"n_grid": 61, "n_draws": 50},
     "continuous_attention": {"n_basis": 16, "n_samples": 80},
+    "mixed_simplex": {"n_samples": 400},
 }
 
 

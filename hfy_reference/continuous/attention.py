@@ -51,9 +51,9 @@ from scipy import special as sp
 from .._validation import (
     as_rbf,
     check_alpha_finite,
-    check_finite_scalar,
     check_instance,
     check_positive,
+    check_real_finite,
 )
 from ._qgaussian import _radius_terms
 
@@ -353,7 +353,7 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
     r : ndarray, shape (J,)
     jac : ndarray, shape (J, 2), only if ``jacobian``
     """
-    mu = check_finite_scalar(mu, "mu")
+    mu = check_real_finite(mu, "mu")
     s2 = check_positive(sigma2, "sigma2")
     a_ = check_alpha_finite(alpha)
     check_instance(rbf, GaussianRBF, "rbf")

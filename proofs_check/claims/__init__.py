@@ -24,6 +24,7 @@ MODULES = (
     "t10_normmax",
     "t11_post",
     "c_continuous",
+    "c_mixed",
 )
 
 
