@@ -221,8 +221,8 @@ class EntmaxGaussian:
         ``random_state``: None, an int seed or a :class:`numpy.random.Generator`.
         """
         rng = np.random.default_rng(random_state)
-        shape = (size,) if np.ndim(size) == 0 else tuple(size)
-        shape = tuple(int(s) for s in shape)
+        sizes: tuple = (size,) if np.ndim(size) == 0 else tuple(size)  # type: ignore[arg-type]
+        shape = tuple(int(s) for s in sizes)
         if any(s < 0 for s in shape):
             raise ValueError(f"size must be non-negative; got {size!r}")
         n = int(np.prod(shape, dtype=np.int64))
@@ -329,15 +329,15 @@ def _mahalanobis2(X: np.ndarray, loc: np.ndarray, L: np.ndarray) -> np.ndarray:
     if D > 8:
         u = sla.solve_triangular(L, (Xf - loc).T, lower=True, check_finite=False)
         return np.einsum("ij,ij->j", u, u).reshape(shp)
-    us = []
-    acc = None
+    us: list[np.ndarray] = []
+    acc = np.zeros(Xf.shape[0])
     for i in range(D):  # u_i = (x_i − μ_i − Σ_{k<i} L_ik u_k) / L_ii, column by column
         ui = Xf[:, i] - loc[i]
         for k in range(i):
             ui -= L[i, k] * us[k]
         ui *= 1.0 / L[i, i]
         us.append(ui)
-        acc = ui * ui if acc is None else acc + ui * ui
+        acc = acc + ui * ui
     return acc.reshape(shp)
 
 

@@ -379,6 +379,7 @@ def attention(mu: float, sigma2: float, alpha: float, rbf: GaussianRBF, *,
     if method == "auto":
         method = "closed" if n_int is not None else "jacobi"
     if method == "closed":
+        assert n_int is not None  # checked above
         parts = _closed_integrals(n_int, a, mu, rbf, jacobian)
         r = c * parts[0]
         if not jacobian:
