@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 _METHODS = {"auto": 0, "pivot": 0, "sort": 1, "bisect": 2}
+_ENTMAX_HINT = "alpha = 1 is softmax, alpha = inf is argmax, 0 < alpha < 1 is dense"
 
 
 def _kernels():
@@ -120,21 +121,89 @@ def argmax_rows(rows: V.Rows) -> np.ndarray:
     return out
 
 
-def entmax_rows(rows: V.Rows, alpha: float, method: int = 0) -> np.ndarray:
+def entmax_rows(rows: V.Rows, alpha, method: int = 0) -> np.ndarray:
+    """α-entmax of canonical rows; ``alpha`` a float or one value per row."""
+    if isinstance(alpha, np.ndarray):
+        return _per_row(rows, alpha, method, normmax=False)
     if alpha == 1.0:
         return softmax_rows(rows)
     if math.isinf(alpha):
         return argmax_rows(rows)
+    if alpha < 1.0:
+        return dense_rows(rows, np.full(rows.data.shape[0], 1.0 - alpha))[0]
     c = alpha - 1.0
     return _power(rows, c, 1.0 / c, 1.0 / c, False, method)[0]
 
 
-def normmax_rows(rows: V.Rows, alpha: float, method: int = 0) -> np.ndarray:
+def normmax_rows(rows: V.Rows, alpha, method: int = 0) -> np.ndarray:
+    """α-normmax of canonical rows; ``alpha`` a float or one value per row."""
+    if isinstance(alpha, np.ndarray):
+        return _per_row(rows, alpha, method, normmax=True)
     if alpha == 1.0:
         return argmax_rows(rows)
     if math.isinf(alpha):
         return _power(rows, 1.0, 1.0, 0.0, True, method)[0]
     return _power(rows, 1.0, alpha / (alpha - 1.0), 1.0 / (alpha - 1.0), True, method)[0]
+
+
+def dense_rows(rows: V.Rows, Q: np.ndarray):
+    """α-entmax for ``0 < alpha < 1`` (``Q = 1 - alpha`` per row): ``(p, info)``."""
+    from ._kernels import alpha as ka
+
+    out = np.empty_like(rows.data)
+    info = np.empty((rows.data.shape[0], 3))
+    big = rows.data.shape[0] > 1 and rows.data.size >= PARALLEL_MIN_SIZE
+    (ka.dense_rows if big else ka.dense_rows_serial)(rows.data, rows.rowmax, Q, out, info)
+    return out, info
+
+
+def _sub(rows: V.Rows, idx: np.ndarray) -> V.Rows:
+    return V.Rows(np.ascontiguousarray(rows.data[idx]), rows.rowmax[idx], rows.axis,
+                  (len(idx), rows.n), rows.dtype)
+
+
+def _per_row(rows: V.Rows, alpha: np.ndarray, method: int, normmax: bool) -> np.ndarray:
+    """One α per row.  The rows with ``1 < alpha < inf`` (and ``alpha = inf`` for
+    normmax) go through one call of the power-threshold kernel with the parameters
+    ``(c, a, e)`` read per row, so each row is bitwise the single-α result; the
+    special values (``alpha = 1``, ``inf``, ``< 1``) are gathered and mapped by their
+    own kernels."""
+    one = alpha == 1.0
+    inf = np.isinf(alpha)
+    if normmax:
+        general = ~one
+        special = [(one, lambda r: argmax_rows(r))]
+    else:
+        low = alpha < 1.0
+        general = ~(one | inf | low)
+        special = [(one, softmax_rows), (inf, argmax_rows),
+                   (low, lambda r: dense_rows(r, 1.0 - alpha[low])[0])]
+    out = np.empty_like(rows.data)
+    if general.any():
+        g = general.all()
+        sub = rows if g else _sub(rows, np.flatnonzero(general))
+        ag = alpha if g else alpha[general]
+        if normmax:
+            fin = np.isfinite(ag)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                A = np.where(fin, ag / (ag - 1.0), 1.0)
+                E = np.where(fin, 1.0 / (ag - 1.0), 0.0)
+            C = np.ones_like(ag)
+        else:
+            C = ag - 1.0
+            A = 1.0 / C
+            E = A
+        res = np.empty_like(sub.data)
+        info = np.empty((sub.data.shape[0], 3))
+        _kernel("power_rows_v", sub.data)(sub.data, sub.rowmax, C, A, E, normmax,
+                                          method, res, info)
+        if g:
+            return res
+        out[general] = res
+    for mask, fn in special:
+        if mask.any():
+            out[mask] = fn(_sub(rows, np.flatnonzero(mask)))
+    return out
 
 
 def ksubsets_rows(rows: V.Rows, k: int) -> np.ndarray:
@@ -299,10 +368,17 @@ def entmax(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     >>> p.round(6), float(p.sum())
     (array([0.673993, 0.326007, 0.      ]), 1.0)
     """
-    a = V.check_alpha(alpha, hint="alpha = 1 is softmax, alpha = inf is argmax")
-    closed = a in (1.0, 1.5, 2.0) or math.isinf(a)
-    code = _method_code(method, closed, f"entmax with alpha={a}")
+    if np.ndim(alpha) == 0:
+        a = V.check_alpha(alpha, lower=0.0, lower_inclusive=False, hint=_ENTMAX_HINT)
+        closed = a in (1.0, 1.5, 2.0) or a < 1.0 or math.isinf(a)
+        code = _method_code(method, closed, f"entmax with alpha={a}")
+        rows = V.as_rows(z, axis)
+        return rows.restore(entmax_rows(rows, a, code))
     rows = V.as_rows(z, axis)
+    a = V.check_alpha_rows(alpha, rows, lower=0.0, lower_inclusive=False,
+                           hint=_ENTMAX_HINT)
+    closed = bool(np.all((a == 1.0) | (a == 1.5) | (a == 2.0) | (a < 1.0) | np.isinf(a)))
+    code = _method_code(method, closed, "entmax with these alpha")
     return rows.restore(entmax_rows(rows, a, code))
 
 
@@ -347,10 +423,16 @@ def normmax(z: ArrayLike, alpha: float = 2.0, axis: int = -1, *,
     >>> p.round(6), float(p.sum())
     (array([0.688982, 0.311018, 0.      ]), 1.0)
     """
-    a = V.check_alpha(alpha, hint="alpha = 1 is argmax")
-    closed = a in (1.0, 2.0) or math.isinf(a)
-    code = _method_code(method, closed, f"normmax with alpha={a}")
+    if np.ndim(alpha) == 0:
+        a = V.check_alpha(alpha, hint="alpha = 1 is argmax")
+        closed = a in (1.0, 2.0) or math.isinf(a)
+        code = _method_code(method, closed, f"normmax with alpha={a}")
+        rows = V.as_rows(z, axis)
+        return rows.restore(normmax_rows(rows, a, code))
     rows = V.as_rows(z, axis)
+    a = V.check_alpha_rows(alpha, rows, hint="alpha = 1 is argmax")
+    closed = bool(np.all((a == 1.0) | (a == 2.0) | np.isinf(a)))
+    code = _method_code(method, closed, "normmax with these alpha")
     return rows.restore(normmax_rows(rows, a, code))
 
 
