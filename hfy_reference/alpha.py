@@ -104,12 +104,13 @@ def _per_row(a, nrows: int) -> np.ndarray:
 
 
 def _dalpha_kernel(normmax: bool, P: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """∂p/∂α from the map's output ``P`` (a fresh array, overwritten in place: it is 0
+    off the support, where the derivative is 0 too)."""
     from ._kernels import alpha as ka
 
-    out = np.empty_like(P)
     big = P.shape[0] > 1 and P.size >= M.PARALLEL_MIN_SIZE
-    (ka.dalpha_rows if big else ka.dalpha_rows_serial)(P, A, out, normmax)
-    return out
+    (ka.dalpha_rows if big else ka.dalpha_rows_serial)(P, A, P, normmax)
+    return P
 
 
 # ---- derivatives of the maps ------------------------------------------------------

@@ -284,11 +284,10 @@ def _expm1_over(y):
 
 
 @njit(cache=True)
-def _support(p, o, idx):
-    """Zero ``o`` and list the support ``{i : p_i > 0}`` in ``idx``; returns its size."""
+def _support(p, idx):
+    """List the support ``{i : p_i > 0}`` in ``idx``; returns its size."""
     k = 0
     for i in range(p.shape[0]):
-        o[i] = 0.0
         if p[i] > 0.0:
             idx[k] = i
             k += 1
@@ -297,7 +296,9 @@ def _support(p, o, idx):
 
 @njit(cache=True)
 def _entmax_dalpha_row(p, alpha, o, idx, lg, pr):
-    """One row of ``entmax_dalpha_rows``; ``idx, lg, pr`` are scratch (length N).
+    """One row of ``dalpha_rows`` (entmax); ``idx, lg, pr`` are scratch (length N).
+    ``o`` may be ``p`` itself: each support entry is read before it is written, and
+    ``o`` is written on the support only (it must be 0 elsewhere).
 
     With ``c = alpha - 1``, ``l = log p`` and ``y_i = -c l_i`` on the support:
     for ``|c| <= 1``
@@ -309,7 +310,7 @@ def _entmax_dalpha_row(p, alpha, o, idx, lg, pr):
     for ``c > 1`` the equivalent ``((p - g) / c - (p l - g L)) / c`` with
     ``g = p^(2-alpha) / sum p^(2-alpha)`` (computed in log space).
     """
-    k = _support(p, o, idx)
+    k = _support(p, idx)
     c = alpha - 1.0
     L = 0.0
     Lc = 0.0
@@ -366,7 +367,8 @@ def _entmax_dalpha_row(p, alpha, o, idx, lg, pr):
 
 @njit(cache=True)
 def _normmax_dalpha_row(p, alpha, o, idx, lg, pq):
-    """One row of ``normmax_dalpha_rows``; ``idx, lg, pq`` scratch (length N).
+    """One row of ``dalpha_rows`` (normmax); ``idx, lg, pq`` scratch (length N); ``o``
+    as in ``_entmax_dalpha_row``.
 
     With ``c = alpha - 1``, ``l = log p``, ``N = ||p||_alpha``, ``w = (p/N)^alpha``,
     ``W = sum_j w_j log(p_j / N)`` and ``Q_i = expm1(c log(N / p_i)) / c``:
@@ -374,7 +376,7 @@ def _normmax_dalpha_row(p, alpha, o, idx, lg, pq):
         dp_i/dalpha = -p_i (l_i - sum_j p_j l_j) / c
                       + (N W / alpha) (p_i Q_i - p_i sum_j p_j Q_j).
     """
-    k = _support(p, o, idx)
+    k = _support(p, idx)
     c = alpha - 1.0
     pmax = 0.0
     for j in range(k):
@@ -429,8 +431,9 @@ def _dalpha_chunk(P, A, out, r0, r1, normmax):
 @njit(cache=True, parallel=True)
 def dalpha_rows(P, A, out, normmax):
     """Rows of ∂p/∂α from the map's output ``P`` and ``A[r] = alpha_r``: α-entmax
-    (``normmax=False``; ``alpha`` finite, > 0) or α-normmax (``alpha`` finite, > 1);
-    0 off the support.  Chunks of rows in parallel."""
+    (``normmax=False``; ``alpha`` finite, > 0) or α-normmax (``alpha`` finite, > 1),
+    written to ``out`` on the support of ``P`` only (``out`` must be 0 off it; it may
+    be ``P`` itself, which is then overwritten).  Chunks of rows in parallel."""
     nr = P.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
