@@ -326,3 +326,55 @@ def test_dense_entmax_against_the_slow_path():
         assert err <= max(2e-16, sol.error_estimate)
         assert abs(slow.fy_loss(z, np.eye(n)[0], "entmax", alpha=a)
                    - H.entmax_loss(z, np.eye(n)[0], a)) <= 1e-13 * (1 + np.ptp(z[np.isfinite(z)]))
+
+
+# ---- the verifier's claims for alpha < 1 have teeth (negative controls) -----------------------
+class _TruncatedDense(H.Tsallis):
+    """0.5-entmax with its smallest unmasked entry set to 0 and renormalized."""
+
+    def _map(self, rows):
+        P = super()._map(rows).copy()
+        Q = np.where(P > 0, P, np.inf)
+        P[np.arange(len(P)), np.argmin(Q, axis=1)] = 0.0
+        return P / P.sum(axis=1, keepdims=True)
+
+
+class _MarginDense(H.Tsallis):
+    """0.5-entmax that snaps to one-hot beyond a gap of 5 (a fake finite margin)."""
+
+    def _map(self, rows):
+        P = super()._map(rows).copy()
+        srt = np.sort(rows.data, axis=1)
+        big = srt[:, -1] - srt[:, -2] >= 5.0
+        P[big] = (rows.data[big] == rows.rowmax[big, None]).astype(float)
+        return P
+
+
+def _run(claim):
+    from proofs_check import runner
+    from proofs_check.registry import Subject
+
+    with np.errstate(all="ignore"):
+        return runner.run_claim(claim, Subject.default(), seed=0, quick=True)
+
+
+def test_alpha_claims_hold_and_refute_broken_parts():
+    from proofs_check.claims import c_alpha
+    from proofs_check.registry import MapSpec
+
+    good = MapSpec("0.5-entmax", H.Tsallis(0.5), "tsallis", alpha=0.5)
+    for claim in (c_alpha.dense_claim(good), c_alpha.no_margin_claim(good),
+                  c_alpha.limit_claim(), c_alpha.dalpha_claim()):
+        rec = _run(claim)
+        assert rec["status"] == "verified", (claim.id, rec["counterexample"])
+        if claim.boundary is not None:
+            assert rec["boundary"]["status"] == "fails outside", claim.id
+    bad = MapSpec("0.5-entmax", _TruncatedDense(0.5), "tsallis", alpha=0.5)
+    assert _run(c_alpha.dense_claim(bad))["status"] == "refuted"
+    bad = MapSpec("0.5-entmax", _MarginDense(0.5), "tsallis", alpha=0.5)
+    assert _run(c_alpha.no_margin_claim(bad))["status"] == "refuted"
+    # a derivative off by 1 %, and a map that ignores alpha below 1 (softmax)
+    assert _run(c_alpha.dalpha_claim(
+        dalpha=lambda z, a: 1.01 * H.entmax_dalpha(z, a)))["status"] == "refuted"
+    assert _run(c_alpha.limit_claim(
+        entmax=lambda z, a: H.softmax(z) if a < 1 else H.entmax(z, a)))["status"] == "refuted"
