@@ -265,12 +265,15 @@ def dense_rows_serial(Z, rowmax, Q, out, info):
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
 def _phi2(y):
-    """``(expm1(y) - y) / y**2 = sum_k y**k / (k+2)!`` for ``|y| < 1/2`` (18 terms of
-    the Taylor series, decreasing by at least a factor 6: the rest is below 1e-17)."""
-    s = 0.0
-    t = 0.5
-    for k in range(18):
+    """``(expm1(y) - y) / y**2 = sum_k y**k / (k+2)!`` for ``|y| < 1/2``: the Taylor
+    series, summed until the next term is below 2**-60 of the sum (the terms shrink by
+    a factor of at least 6; at most 18 terms)."""
+    s = 0.5
+    t = 0.5 * y / 3.0
+    for k in range(1, 18):
         s += t
+        if abs(t) <= 8.7e-19 * s:
+            break
         t *= y / (k + 3.0)
     return s
 
@@ -385,7 +388,9 @@ def _normmax_dalpha_row(p, alpha, o, idx, lg, pq):
     # N = pmax (sum (p/pmax)^alpha)^(1/alpha)
     s = 0.0
     for j in range(k):
-        s += (p[idx[j]] / pmax) ** alpha
+        rj = (p[idx[j]] / pmax) ** alpha
+        pq[j] = rj
+        s += rj
     lognrm = math.log(pmax) + math.log(s) / alpha
     nrm = math.exp(lognrm)
     W = 0.0
@@ -398,7 +403,7 @@ def _normmax_dalpha_row(p, alpha, o, idx, lg, pq):
         li = math.log(pi)
         lg[j] = li
         lam = lognrm - li  # log(N / p_i) >= 0 up to rounding
-        W += math.exp(alpha * (li - lognrm)) * (li - lognrm)
+        W += (pq[j] / s) * (li - lognrm)  # w_j = (p_j/N)^alpha = (p_j/pmax)^alpha / s
         L, Lc = _neumaier(L, Lc, pi * li)
         u = c * lam
         if abs(u) < 0.5:
