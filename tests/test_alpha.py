@@ -378,3 +378,75 @@ def test_alpha_claims_hold_and_refute_broken_parts():
         dalpha=lambda z, a: 1.01 * H.entmax_dalpha(z, a)))["status"] == "refuted"
     assert _run(c_alpha.limit_claim(
         entmax=lambda z, a: H.softmax(z) if a < 1 else H.entmax(z, a)))["status"] == "refuted"
+
+
+# ---- the oracle's learnable-alpha suite ---------------------------------------------------------
+def _own(kind, fam):
+    f = getattr(H, fam if kind == "rows" else fam + "_dalpha")
+
+    def run(z, a, g=None):
+        out = f(z.astype(np.float64), a[:, 0].astype(np.float64))
+        if kind == "alpha_vjp":
+            out = np.array([np.sum(r) for r in out * g.astype(np.float64)])
+        return out.astype(z.dtype)
+    return run
+
+
+@pytest.mark.parametrize("fam, alpha", [("entmax", 1.5), ("entmax", 0.5), ("entmax", 3.0),
+                                        ("normmax", 2.0)])
+def test_alpha_oracle_accepts_the_exact_answers(fam, alpha):
+    from hfy_reference.testing import check_alpha_backend
+
+    for dt in (np.float64, np.float32):
+        for kind in ("rows", "dalpha", "alpha_vjp"):
+            rep = check_alpha_backend(_own(kind, fam), f"{fam}_{kind}", alpha=alpha, dtype=dt)
+            assert rep.passed, rep.failure_message()
+
+
+def test_alpha_oracle_rejects_wrong_backends():
+    from hfy_reference.testing import assert_alpha_backend_matches, check_alpha_backend
+
+    # 0.1 % off; the alpha-derivative with alpha and 1/alpha swapped in one row
+    rep = check_alpha_backend(lambda z, a: 1.001 * H.entmax_dalpha(z, a[:, 0]),
+                              "entmax_dalpha", alpha=1.5)
+    assert len(rep.failures) == len(rep.results)
+    # per-row alpha ignored (the first row's alpha for all rows)
+    rep = check_alpha_backend(lambda z, a: H.entmax(z, float(a[0, 0])), "entmax_rows",
+                              alpha=1.5, cases="per-row")
+    assert rep.failing_cases == ["per-row"]
+
+    # the textbook form ((p - g)/(alpha-1) - (p log p - g L))/(alpha-1) in float32:
+    # passes except where it cancels, next to alpha = 1
+    def naive32(z, a, g):
+        p = H.entmax(z.astype(np.float64), a[:, 0].astype(np.float64)).astype(np.float32)
+        c = (a - 1).astype(np.float32)
+        with np.errstate(all="ignore"):
+            lp = np.where(p > 0, np.log(np.where(p > 0, p, 1)), 0).astype(np.float32)
+            gg = np.where(p > 0, np.exp((1 - c) * lp), 0).astype(np.float32)
+            gh = gg / gg.sum(1, keepdims=True)
+            d = ((p - gh) / c - (p * lp - gh * (p * lp).sum(1, keepdims=True))) / c
+        return (d * g).sum(1)
+
+    rep = check_alpha_backend(naive32, "entmax_alpha_vjp", alpha=2.0, dtype=np.float32)
+    assert rep.failing_cases == ["near-one"]
+    with pytest.raises(AssertionError, match="near-one"):
+        assert_alpha_backend_matches(naive32, "entmax_alpha_vjp", alpha=2.0,
+                                     dtype=np.float32)
+    with pytest.raises(ValueError, match="unknown family"):
+        check_alpha_backend(naive32, "entmax_grad", alpha=2.0)
+    with pytest.raises(ValueError, match="1 < alpha < inf"):
+        check_alpha_backend(naive32, "normmax_rows", alpha=0.5)
+
+
+def test_pypi_entmax_bisect_alpha_gradient_runs():
+    """The PyPI package's entmax_bisect (per-row alpha, alpha-gradient by autograd)
+    goes through the suite; the findings are in docs/alpha.md."""
+    pytest.importorskip("torch")
+    pytest.importorskip("entmax")
+    from hfy_reference.testing import _alpha as TA
+
+    res = TA.pypi_run(dtypes=(np.float64,), entmax_alphas=(1.5,), normmax_alphas=())
+    assert [r[0] for r in res] == ["entmax_bisect(alpha=1.5, per row)",
+                                   "entmax_bisect alpha-grad(alpha=1.5)"]
+    for _, _, rep in res:
+        assert len(rep.results) == 8 and not any(r.exception for r in rep.results)
