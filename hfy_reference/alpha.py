@@ -248,7 +248,7 @@ def _loss_setup(z, y, alpha, axis, kw):
     rows = V.as_rows(z, axis)
     a = _alpha(alpha, rows, kw)
     Y = rows.like(y, "y")
-    Rg._check_simplex(Y, "y", total=1.0)
+    V.check_simplex(Y, "y", total=1.0)
     return rows, a, np.clip(Y, 0.0, None)
 
 
@@ -290,7 +290,8 @@ def entmax_loss(z: ArrayLike, y: ArrayLike, alpha=1.5, axis: int = -1) -> np.nda
 
 def normmax_loss(z: ArrayLike, y: ArrayLike, alpha=2.0, axis: int = -1) -> np.ndarray:
     r"""The normmax (norm-entropy) Fenchel-Young loss along ``axis``, with one α or one
-    per slice (``alpha > 1``, ``np.inf`` allowed).  See :func:`entmax_loss`.
+    per slice (``alpha >= 1``, ``np.inf`` allowed; ``alpha = 1`` is the argmax loss,
+    the limit).  See :func:`entmax_loss`.
 
     Examples
     --------
@@ -298,9 +299,7 @@ def normmax_loss(z: ArrayLike, y: ArrayLike, alpha=2.0, axis: int = -1) -> np.nd
     >>> float(normmax_loss([2.0, 1.0], [1.0, 0.0], alpha=3.0))  # gap 1 >= margin 1
     0.0
     """
-    rows, a, Y = _loss_setup(z, y, alpha, axis,
-                             dict(lower=1.0, lower_inclusive=False,
-                                  hint="alpha = 1 gives Omega = 0 on the simplex (argmax)"))
+    rows, a, Y = _loss_setup(z, y, alpha, axis, _NORMMAX)
     if not isinstance(a, np.ndarray):
         val = Rg.NormEntropy(a)._loss_rows(rows, Y)
         return rows.restore_reduced(np.maximum(val, 0.0))
@@ -314,10 +313,12 @@ def _norm_omega_rows(P: np.ndarray, a: np.ndarray) -> np.ndarray:
     """``||p||_a - 1`` per row, as :meth:`NormEntropy._omega` row by row."""
     pmax = P.max(axis=1)
     inf = np.isinf(a)
-    aa = np.where(inf, 2.0, a)[:, None]
+    one = a == 1.0
+    aa = np.where(inf | one, 2.0, a)[:, None]
     R = P / pmax[:, None]
     out = pmax * np.sum(R**aa, axis=1) ** (1.0 / aa[:, 0]) - 1.0
     out[inf] = pmax[inf] - 1.0
+    out[one] = P[one].sum(axis=1) - 1.0
     return out
 
 
@@ -358,9 +359,7 @@ def normmax_loss_dalpha(z: ArrayLike, y: ArrayLike, alpha=2.0, axis: int = -1) -
     >>> round(float(normmax_loss_dalpha([0.5, 0.0], [1.0, 0.0], alpha=2.0)), 6)
     0.085939
     """
-    rows, a, Y = _loss_setup(z, y, alpha, axis,
-                             dict(lower=1.0, lower_inclusive=False,
-                                  hint="alpha = 1 gives Omega = 0 on the simplex (argmax)"))
+    rows, a, Y = _loss_setup(z, y, alpha, axis, _NORMMAX)
     P = M.normmax_rows(rows, a)
     A = _per_row(a, rows.data.shape[0])
     inf = np.isinf(A)
