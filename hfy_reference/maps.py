@@ -591,6 +591,10 @@ def threshold(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     ``p_i ∝ [z_i - tau]_+^{1/(alpha-1)}``.  ``tau`` is the high part of the
     double-double threshold (it may round to ``(alpha-1) max z`` for huge ``alpha``).
 
+    For entmax with ``0 < alpha < 1`` the same formula holds on every finite entry
+    (``(alpha-1) z_i - tau > 0``, a negative power): the support size is the number
+    of finite entries.
+
     ``alpha = 1`` is the limit ``alpha -> 1``, as everywhere in the library.  For
     entmax the formula above degenerates there (its ``tau`` tends to ``-1`` for every
     ``z``), so the threshold of the limit map, softmax, is returned: the normalizer
@@ -606,8 +610,18 @@ def threshold(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     """
     if family not in ("entmax", "normmax"):
         raise ValueError(f"family must be 'entmax' or 'normmax'; got {family!r}")
-    a = V.check_alpha(alpha, lower=1.0)
+    if family == "entmax":
+        a = V.check_alpha(alpha, lower=0.0, lower_inclusive=False, hint=_ENTMAX_HINT)
+    else:
+        a = V.check_alpha(alpha, lower=1.0)
     rows = V.as_rows(z, axis)
+    if a < 1.0:  # dense entmax: p_i = ((alpha-1) z_i - tau)^(1/(alpha-1)) on every entry
+        _, info = dense_rows(rows, np.full(rows.data.shape[0], 1.0 - a))
+        tau = info[:, 0] + info[:, 1] + (a - 1.0) * rows.rowmax
+        shape = rows.moved_shape[:-1]
+        tau = tau.reshape(shape)
+        n = info[:, 2].astype(np.int64).reshape(shape)
+        return (tau if tau.ndim else tau[()]), (n if n.ndim else n[()])
     if a == 1.0:
         if family == "entmax":
             tau = rows.rowmax + logsumexp_shifted_rows(rows)
