@@ -60,9 +60,10 @@ Derivative of the losses.  By Danskin's theorem
 
 and for the norm entropy :math:`\partial_\alpha \|p\|_\alpha = N W / \alpha`.
 
-References: [PNM19]_ (entmax; its Appendix gives the α-gradient used by the PyPI
-``entmax_bisect``), [CNM19]_ (adaptively sparse transformers: α learned per head),
-[BMN20]_ (FY losses), [SNMM24]_ (normmax).
+References: [PNM19]_ (entmax), [BMN20]_ (FY losses), [SNMM24]_ (normmax); G. M.
+Correia, V. Niculae, A. F. T. Martins, *Adaptively sparse transformers*, EMNLP 2019
+(α learned per attention head, with the α-gradient that the PyPI ``entmax_bisect``
+implements in the form that cancels near α = 1).
 """
 
 from __future__ import annotations
