@@ -42,6 +42,7 @@ from .maps import (
     sparsemax,
     threshold,
 )
+from .mixed import GaussianSparsemax, HardConcrete
 from .regularizers import (
     REGULARIZERS,
     KSubsets,
@@ -91,5 +92,7 @@ __all__ = [
     "POST_TRANSFORMS",
     "SequentialKSubsets",
     "SparseMAPSolution",
+    "GaussianSparsemax",
+    "HardConcrete",
     "__version__",
 ]

@@ -35,7 +35,8 @@ def test_all_is_exact():
     public = {n for n in vars(H) if not n.startswith("_")} - {
         # submodules are attributes of the package once imported, not exports
         "maps", "regularizers", "jacobians", "hopfield", "structured", "theory",
-        "slow", "testing", "post", "registry", "alpha",
+        "slow", "testing", "post", "registry",
+        "mixed", "alpha",
     }
     assert set(H.__all__) - {"__version__"} == public
     assert len(H.__all__) == len(set(H.__all__))

@@ -22,7 +22,9 @@ Families (``FAMILIES``): the maps ``softmax``, ``sparsemax``, ``entmax`` (``alph
 ``normmax`` (``alpha``), ``ksubsets`` (``k``), ``constrained_sparsemax``; their
 Fenchel-Young losses ``<map>_loss`` and gradients ``<map>_loss_grad`` (``target=
 "distribution"`` or ``"index"``); Jacobian products ``<map>_jvp`` and ``<map>_vjp``;
-and ``hopfield_step``.  The signature ``fn`` must have for each is in
+``hopfield_step``; and ``registered`` (``reg=``: the map of any regularizer of
+:mod:`hfy_reference.registry`, with a generic tolerance model).  The signature ``fn``
+must have for each is in
 :func:`check_backend`.  Learnable α (one α per row, ``dp/dalpha`` and its VJP, dense
 entmax with ``alpha < 1``) has its own suite: :func:`check_alpha_backend` with the
 families ``ALPHA_FAMILIES``.
@@ -87,5 +89,9 @@ def cases(family: str, *, dtype=None, **params) -> list:
         from . import _hopfield
 
         return [p.case for p in _hopfield.suite(params, dt)[1]]
+    if family == "registered":
+        from . import _registered
+
+        return [p.case for p in _registered.suite(params, dt)[1]]
     fam = _oracle.parse_family(family, params)
     return [p.case for p in _build.build_suite(fam, dt.str)]
