@@ -10,6 +10,14 @@ Importing the package is cheap: the Numba kernels compile (or load from the on-d
 cache) on first use.
 """
 
+from .alpha import (
+    entmax_dalpha,
+    entmax_loss,
+    entmax_loss_dalpha,
+    normmax_dalpha,
+    normmax_loss,
+    normmax_loss_dalpha,
+)
 from .hopfield import (
     POST_TRANSFORMS,
     ClassicalHopfield,
@@ -58,6 +66,12 @@ __all__ = [
     "constrained_sparsemax",
     "logsumexp",
     "threshold",
+    "entmax_dalpha",
+    "normmax_dalpha",
+    "entmax_loss",
+    "normmax_loss",
+    "entmax_loss_dalpha",
+    "normmax_loss_dalpha",
     "Regularizer",
     "Shannon",
     "Tsallis",

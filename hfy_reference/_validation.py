@@ -322,6 +322,57 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
         )
 
 
+def check_alpha_rows(alpha, rows: Rows, *, name: str = "alpha", lower: float = 1.0,
+                     lower_inclusive: bool = True, hint: str = ""):
+    """``alpha`` as a float (scalar input, :func:`check_alpha`) or, for an array, as a
+    float64 array of shape ``(rows,)``: one value per slice of ``rows``.
+
+    An array must broadcast against the shape of the scores with the map's axis
+    removed (one α per row, per head, ...), or have the scores' number of dimensions
+    with size 1 along the axis (the ``keepdim`` layout of PyTorch's ``entmax_bisect``).
+    Every entry must be in ``[lower, inf]`` (``(lower, inf]``); NaN raises.
+    """
+    if np.ndim(alpha) == 0:
+        return check_alpha(alpha, name=name, lower=lower,
+                           lower_inclusive=lower_inclusive, hint=hint)
+    a = np.asarray(alpha)
+    if a.dtype.kind == "b" or a.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} must be a real number or an array of real numbers; got dtype {a.dtype}"
+        )
+    a = a.astype(np.float64, copy=False)
+    zshape = rows.shape
+    batch = rows.moved_shape[:-1]
+    if a.ndim == len(zshape):
+        if a.shape[rows.axis] != 1:
+            raise ValueError(
+                f"{name} with as many dimensions as z must have size 1 along axis "
+                f"{rows.axis} (one value per slice); got shape {a.shape} for z of shape "
+                f"{zshape}"
+            )
+        a = np.squeeze(a, axis=rows.axis)
+    try:
+        a = np.broadcast_to(a, batch)
+    except ValueError:
+        raise ValueError(
+            f"{name} must broadcast against the shape of z without axis {rows.axis}, "
+            f"{batch} (one value per slice); got shape {np.shape(alpha)}"
+        ) from None
+    flat = np.ascontiguousarray(a).reshape(-1)
+    ok = (flat >= lower) if lower_inclusive else (flat > lower)
+    if not ok.all():  # NaN fails both comparisons
+        bad = ~ok.reshape(a.shape) if a.ndim else np.array(~ok[0])
+        i = int(np.flatnonzero(~ok)[0])
+        op = ">=" if lower_inclusive else ">"
+        where = _locate(bad) if a.ndim else "its only entry"
+        msg = (f"{name} must be {op} {lower:g} (np.inf allowed) in every entry; got "
+               f"{float(flat[i])!r} at {where}")
+        if hint:
+            msg += f"; {hint}"
+        raise ValueError(msg)
+    return flat
+
+
 def check_simplex(P: np.ndarray, name: str, total: float, upper: float | None = None):
     """``P`` rows in ``{p >= 0, (p <= upper), sum p = total}`` up to rounding."""
     n = P.shape[1]

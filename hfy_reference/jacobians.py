@@ -80,43 +80,67 @@ def _weighted_jvp(logg: np.ndarray, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def entmax_jvp(p: np.ndarray, v: np.ndarray, alpha: float) -> np.ndarray:
-    """``J v`` for α-entmax at output ``p`` (``alpha > 1``; ``inf`` gives 0).
+def _col(alpha):
+    """A float, or per-row values as a column ``(rows, 1)``."""
+    if isinstance(alpha, np.ndarray):
+        return alpha.reshape(-1, 1)
+    return alpha
+
+
+def entmax_jvp(p: np.ndarray, v: np.ndarray, alpha) -> np.ndarray:
+    """``J v`` for α-entmax at output ``p`` (``alpha > 0``; ``inf`` gives 0; ``alpha``
+    a float or one value per row).
 
     ``g = p^{2-alpha}`` is handled through ``log g = (2 - alpha) log p``, so that it does
     not overflow for large ``alpha`` (``p = 1e-20``, ``alpha = 30``: ``g = 1e560``) while
-    ``J v`` is finite."""
-    if np.isinf(alpha):
+    ``J v`` is finite.  For ``0 < alpha < 1`` every unmasked entry is in the support."""
+    a = _col(alpha)
+    if np.all(np.isinf(a)):
         return np.zeros_like(v)
     supp = p > 0
     logg = np.full_like(p, -np.inf)
+    np.log(p, out=logg, where=supp)
+    if isinstance(a, np.ndarray):
+        fac = np.where(np.isinf(a), 0.0, 2.0 - a)
+        logg = np.where(supp, np.where(a == 2.0, 0.0, np.where(supp, logg, 0.0) * fac),
+                        -np.inf)
+        out = _weighted_jvp(logg, v)
+        out[np.isinf(a[:, 0])] = 0.0
+        return out
     if alpha == 2.0:
         logg[supp] = 0.0
     else:
-        np.log(p, out=logg, where=supp)
         logg[supp] *= 2.0 - alpha
     return _weighted_jvp(logg, v)
 
 
-def normmax_jvp(p: np.ndarray, v: np.ndarray, alpha: float) -> np.ndarray:
-    """``J v`` for α-normmax at output ``p`` (``alpha > 1``; ``inf`` gives 0).
+def normmax_jvp(p: np.ndarray, v: np.ndarray, alpha) -> np.ndarray:
+    """``J v`` for α-normmax at output ``p`` (``alpha > 1``; ``inf`` gives 0; ``alpha``
+    a float or one value per row).
 
     The factors ``c = ||p||_alpha^{alpha-1}/(alpha-1)`` and ``b_i = p_i^{2-alpha}`` are
     combined in log space: for large ``alpha`` one underflows and the other overflows
     while their product ``(||p||_alpha / p_i)^{alpha-1} p_i / (alpha-1)`` is moderate."""
-    if np.isinf(alpha):
+    a = _col(alpha)
+    zero = np.isinf(a) | (a == 1.0)
+    if np.all(zero):
         return np.zeros_like(v)
+    if isinstance(a, np.ndarray):
+        a = np.where(zero, 2.0, a)
     supp = p > 0
     logp = np.full_like(p, -np.inf)
     np.log(p, out=logp, where=supp)
     pmax = p.max(axis=-1, keepdims=True)
-    lognorm = np.log(pmax) + np.log(np.sum((p / pmax) ** alpha, axis=-1, keepdims=True)) / alpha
-    logb = (2.0 - alpha) * np.where(supp, logp, 0.0)
-    logcb = (alpha - 1.0) * lognorm - np.log(alpha - 1.0) + logb
+    lognorm = np.log(pmax) + np.log(np.sum((p / pmax) ** a, axis=-1, keepdims=True)) / a
+    logb = (2.0 - a) * np.where(supp, logp, 0.0)
+    logcb = (a - 1.0) * lognorm - np.log(a - 1.0) + logb
     with np.errstate(over="ignore", under="ignore"):
         cb = np.where(supp, np.exp(logcb), 0.0)
         u = cb * (v - np.sum(p * v, axis=-1, keepdims=True))
-        return u - p * np.sum(u, axis=-1, keepdims=True)
+        out = u - p * np.sum(u, axis=-1, keepdims=True)
+    if isinstance(a, np.ndarray):
+        out[zero[:, 0]] = 0.0
+    return out
 
 
 def free_set_jvp(free: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -303,6 +303,31 @@ class Shannon(Regularizer):
 _SHANNON = Shannon()
 
 
+def tsallis_omega_rows(P: np.ndarray, a) -> np.ndarray:
+    """``Omega_a(p)`` per row of ``P``; ``a`` a float or a column ``(rows, 1)`` of
+    values ``> 0`` (``1``: Shannon, ``inf``: 0)."""
+    if not isinstance(a, np.ndarray):
+        if math.isinf(a):
+            return np.zeros(P.shape[0])
+        if a == 1.0:
+            return _SHANNON._omega(P)
+    # sum p^a - 1 = sum p (p^(a-1) - 1), accurate as a -> 1
+    with np.errstate(divide="ignore"):
+        lp = np.where(P > 0, np.log(np.where(P > 0, P, 1.0)), 0.0)
+    if not isinstance(a, np.ndarray):
+        return np.sum(P * np.expm1((a - 1.0) * lp), axis=1) / (a * (a - 1.0))
+    a1 = a[:, 0]
+    special = np.isinf(a1) | (a1 == 1.0)
+    aa = np.where(special[:, None], 2.0, a)
+    out = np.sum(P * np.expm1((aa - 1.0) * lp), axis=1) / (aa[:, 0] * (aa[:, 0] - 1.0))
+    if special.any():
+        out[np.isinf(a1)] = 0.0
+        sh = a1 == 1.0
+        if sh.any():
+            out[sh] = _SHANNON._omega(P[sh])
+    return out
+
+
 @register(
     name="entmax",
     params=lambda r: {"alpha": r.alpha},
@@ -325,7 +350,7 @@ _SHANNON = Shannon()
 @dataclass(frozen=True)
 class Tsallis(Regularizer):
     r"""Negative Tsallis α-entropy, :math:`\Omega_\alpha(p) = \frac{\sum_i p_i^\alpha - 1}
-    {\alpha(\alpha-1)}` (``alpha >= 1``).
+    {\alpha(\alpha-1)}` (``alpha > 0``).
 
     Map: :func:`~hfy_reference.entmax` (``alpha = 2``: sparsemax); margin
     ``1/(alpha-1)``.  ``alpha = np.inf`` is ``Ω = 0``: the argmax, margin 0.
@@ -335,9 +360,13 @@ class Tsallis(Regularizer):
     softmax and there is no finite margin (``margin is None``; ``1/(alpha-1) -> inf``).
     ``Tsallis(1)`` computes exactly what :class:`Shannon` computes.
 
+    For ``0 < alpha < 1`` ``Ω`` is still convex (the entropy concave) but the map is
+    dense (every unmasked entry is positive) and there is no finite margin either
+    (``margin is None``).
+
     Parameters
     ----------
-    alpha : float, >= 1 (``np.inf`` allowed)
+    alpha : float, > 0 (``np.inf`` allowed)
 
     Examples
     --------
@@ -349,13 +378,16 @@ class Tsallis(Regularizer):
     alpha: float = 1.5
 
     def __post_init__(self):
-        a = V.check_alpha(self.alpha, lower=1.0,
-                          hint="alpha = 1 is softmax (the limit alpha -> 1)")
+        a = V.check_alpha(self.alpha, lower=0.0, lower_inclusive=False,
+                          hint="alpha = 1 is softmax (the limit alpha -> 1), "
+                               "0 < alpha < 1 is dense")
         object.__setattr__(self, "alpha", a)
 
     @property
     def margin(self) -> float | None:
-        if self.alpha == 1.0:
+        """``1/(alpha-1)``; ``None`` for ``alpha <= 1`` (no finite margin: the map is
+        dense), 0 for ``alpha = inf``."""
+        if self.alpha <= 1.0:
             return None
         return 0.0 if math.isinf(self.alpha) else 1.0 / (self.alpha - 1.0)
 
@@ -373,15 +405,7 @@ class Tsallis(Regularizer):
         return M.entmax_rows(rows, self.alpha)
 
     def _omega(self, P):
-        a = self.alpha
-        if a == 1.0:
-            return _SHANNON._omega(P)
-        if math.isinf(a):
-            return np.zeros(P.shape[0])
-        # sum p^a - 1 = sum p (p^(a-1) - 1), accurate as a -> 1
-        with np.errstate(divide="ignore"):
-            lp = np.where(P > 0, np.log(np.where(P > 0, P, 1.0)), 0.0)
-        return np.sum(P * np.expm1((a - 1.0) * lp), axis=1) / (a * (a - 1.0))
+        return tsallis_omega_rows(P, self.alpha)
 
     def _jvp(self, P, rows, Vt):
         if self.alpha == 1.0:

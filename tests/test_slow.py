@@ -434,7 +434,7 @@ def test_bad_scores(z, exc, match):
 
 
 @pytest.mark.parametrize("call,exc,match", [
-    (lambda: slow.entmax([1.0, 0.0], 0.5), ValueError, "alpha must be >= 1"),
+    (lambda: slow.entmax([1.0, 0.0], 0.0), ValueError, "alpha must be > 0"),
     (lambda: slow.entmax([1.0, 0.0], np.nan), ValueError, "alpha"),
     (lambda: slow.normmax([1.0, 0.0], "2"), TypeError, "alpha must be a real number"),
     (lambda: slow.sparsemap_ksubsets([1.0, 0.0, -np.inf], 3), ValueError, "1 <= k <= 2"),
@@ -453,7 +453,7 @@ def test_bad_scores(z, exc, match):
     (lambda: slow.fy_loss([1.0, 0.0], [np.nan, 1.0], "softmax"), ValueError, "finite"),
     (lambda: slow.fy_loss([1.0, 0.0, 0.0], [1.5, 0.5, 0], "sparsemap_ksubsets", k=2),
      ValueError, "<= upper"),
-    (lambda: slow.omega_tsallis([0.5, 0.5], 0.9), ValueError, "alpha"),
+    (lambda: slow.omega_tsallis([0.5, 0.5], -0.9), ValueError, "alpha"),
     (lambda: slow.omega([1.0, 1.0], "sparsemap_ksubsets"), TypeError, "needs the parameter k"),
     (lambda: slow.omega([1.0, 0.0], "softmax", k=2), TypeError, "parameters"),
 ])

@@ -778,6 +778,37 @@ def power_rows_serial(Z, rowmax, c, a, e, normalize, method, out, info):
     _power_chunk(Z, rowmax, c, a, e, normalize, method, out, info, 0, Z.shape[0])
 
 
+# ---- one (c, a, e) per row (alpha per row, issue 18): the same row kernel, parameters
+# ---- read from arrays, so that every row is bitwise the row of a single-alpha call
+@njit(cache=True)
+def _power_chunk_v(Z, rowmax, C, A, E, normalize, method, out, info, r0, r1):
+    """Rows ``r0:r1`` of ``power_rows_v``, with one scratch allocation."""
+    n = Z.shape[1]
+    W = np.empty((5, n))
+    Wi = np.empty((1, n), np.int64)
+    res = np.empty(8)
+    for r in range(r0, r1):
+        _power_row(Z[r], rowmax[r], C[r], A[r], E[r], normalize, method, out[r], info[r],
+                   W, Wi, res)
+
+
+@njit(cache=True, parallel=True)
+def power_rows_v(Z, rowmax, C, A, E, normalize, method, out, info):
+    """``power_rows`` with the parameters ``(c, a, e)`` of row ``r`` in ``C[r], A[r],
+    E[r]`` (α per row); chunks of rows run in parallel."""
+    nr = Z.shape[0]
+    nch = min(nr, 256)
+    for ch in prange(nch):
+        _power_chunk_v(Z, rowmax, C, A, E, normalize, method, out, info,
+                       ch * nr // nch, (ch + 1) * nr // nch)
+
+
+@njit(cache=True)
+def power_rows_v_serial(Z, rowmax, C, A, E, normalize, method, out, info):
+    """``power_rows_v`` on one thread."""
+    _power_chunk_v(Z, rowmax, C, A, E, normalize, method, out, info, 0, Z.shape[0])
+
+
 # --------------------------------------------------------------------------------------
 # softmax and argmax
 # --------------------------------------------------------------------------------------

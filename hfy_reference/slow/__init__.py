@@ -66,6 +66,9 @@ over the unmasked entries.
   k-subsets, constrained sparsemax: ``max_i |p_i - p*_i| <= 4e-16`` observed (a
   few ulps); the error estimate stayed below ``1e-13 (1 + R)``, the documented
   accuracy (also tested for ``N`` up to 500);
+* entmax with ``0 < alpha < 1`` (dense: every unmasked entry is interior): within
+  ``1.2e-16`` of the fast map over 200 random inputs (``alpha`` 0.05 ... 0.9999,
+  N = 2 ... 11, scales 0.01 ... 100), the actual error at most 0.25 ``error_estimate``;
 * entmax and normmax with ``alpha > 2``: the map is not Lipschitz at the edge of its
   support (``dp/dz ~ p^(2-alpha)``), so the error depends on the input; observed
   errors up to ``2e-14`` (``alpha = 10``), always within ``error_estimate``;
@@ -803,10 +806,12 @@ def _family(which: str, params: dict, n: int, finite: np.ndarray):
     if which == "argmax":
         return "argmax", None, inf, 1.0
     if which in ("entmax", "normmax") and "alpha" not in params:
-        raise TypeError(f"{which} needs the parameter alpha (alpha >= 1; no default)")
+        raise TypeError(f"{which} needs the parameter alpha (no default; entmax: alpha > 0, "
+                        "normmax: alpha >= 1)")
     if which == "entmax":
-        a = V.check_alpha(params["alpha"],
-                          hint="alpha = 1 is softmax, alpha = inf is argmax")
+        a = V.check_alpha(params["alpha"], lower=0.0, lower_inclusive=False,
+                          hint="alpha = 1 is softmax, alpha = inf is argmax, "
+                               "0 < alpha < 1 is dense")
         if a == 1.0:
             return "smooth", _Shannon(), inf, 1.0
         if math.isinf(a):
@@ -947,7 +952,8 @@ def entmax(z: ArrayLike, alpha: float = 1.5) -> np.ndarray:
     r"""α-entmax by SLSQP + Newton on :math:`\max_{p\in\triangle}\langle z,p\rangle -
     \frac{\sum_i p_i^\alpha - 1}{\alpha(\alpha-1)}` (slow; for tests).
 
-    ``alpha = 1`` solves the Shannon program (softmax), ``alpha = inf`` the argmax LP.
+    ``alpha = 1`` solves the Shannon program (softmax), ``alpha = inf`` the argmax LP;
+    ``0 < alpha < 1`` the same Tsallis program (convex, with a dense solution).
     Accuracy: ``1e-13 (1 + R)`` for ``alpha <= 2`` (measured: a few ulps); for
     ``alpha > 2`` it depends on the conditioning, see :attr:`SlowSolution.error_estimate`
     (:func:`solve` returns it).
@@ -1071,7 +1077,8 @@ def omega_tsallis(p: ArrayLike, alpha: float) -> float:
     r""":math:`\Omega_\alpha(p) = \frac{\sum_i p_i^\alpha - 1}{\alpha(\alpha-1)}` for
     ``p`` on the simplex (``alpha > 1``; ``alpha = 1``: Shannon; ``alpha = inf``: 0).
     Evaluated as ``sum_i p_i expm1((alpha-1) log p_i) / (alpha (alpha-1))``."""
-    a = V.check_alpha(alpha, hint="alpha = 1 is the Shannon entropy")
+    a = V.check_alpha(alpha, lower=0.0, lower_inclusive=False,
+                      hint="alpha = 1 is the Shannon entropy")
     q = _domain_point(p, "p", 1.0)
     if a == 1.0:
         return _Shannon().value(q)

@@ -25,7 +25,9 @@ Fenchel-Young losses ``<map>_loss`` and gradients ``<map>_loss_grad`` (``target=
 ``hopfield_step``; and ``registered`` (``reg=``: the map of any regularizer of
 :mod:`hfy_reference.registry`, with a generic tolerance model).  The signature ``fn``
 must have for each is in
-:func:`check_backend`.
+:func:`check_backend`.  Learnable α (one α per row, ``dp/dalpha`` and its VJP, dense
+entmax with ``alpha < 1``) has its own suite: :func:`check_alpha_backend` with the
+families ``ALPHA_FAMILIES``.
 
 Tolerances (dtype-aware; ``eps`` = the dtype's machine epsilon).  A case passes when
 the output is what a *backward-stable* algorithm in that dtype could produce: the
@@ -49,6 +51,7 @@ Nothing here imports hypothesis; :mod:`hfy_reference.testing.strategies` does.
 from __future__ import annotations
 
 from ._adapters import from_torch
+from ._alpha import ALPHA_FAMILIES, assert_alpha_backend_matches, check_alpha_backend
 from ._harness import assert_backend_matches, check_backend
 from ._oracle import K0, family_names
 from ._report import BackendReport, CaseResult
@@ -67,6 +70,9 @@ __all__ = [
     "Case",
     "FAMILIES",
     "K0",
+    "check_alpha_backend",
+    "assert_alpha_backend_matches",
+    "ALPHA_FAMILIES",
 ]
 
 

@@ -25,6 +25,7 @@ MODULES = (
     "t11_post",
     "c_continuous",
     "c_mixed",
+    "c_alpha",
 )
 
 
