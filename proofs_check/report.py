@@ -218,33 +218,31 @@ def _finding(r: dict) -> str:
 
 
 def studies(records: list[dict]) -> str:
-    """The capacity tables (T7): retrieval rate vs N against the bound."""
+    """The capacity tables (T7): failure rate at the largest N each bound allows."""
     out = []
     for r in records:
         st = r.get("study")
         if not st or "rows" not in st:
             continue
-        out.append(f"\n{r['id']}: exact one-step retrieval rate vs N (p = {_fmt(st['p'])}, "
-                   f"M = {_fmt(st['M'])}, m = {_fmt(st['margin'])}; "
-                   f"{st['rows'][0].get('trials', '?')} trials per cell)")
-        by = {}
+        d = st.get("design", {})
+        out.append(f"\n{r['id']}: exact one-step retrieval, failure rate at the largest N "
+                   f"each bound allows (p = {_fmt(st['p'])}, M = {_fmt(st['M'])}, "
+                   f"m = {_fmt(st['margin'])}); {d.get('trials', '?')} trials per cell, "
+                   f"exact binomial test at {_fmt(d.get('level'))} per judged cell, power "
+                   f"{d.get('power', 0):.4f} against a failure rate "
+                   f"{_fmt(d.get('alternative'))}")
         for row in st["rows"]:
-            by.setdefault((row["D"], row["beta"]), []).append(row)
-        for (D, beta), rows in by.items():
-            summ = next((x for x in rows if x.get("summary")), {})
-            cells = []
-            for x in rows:
-                if x.get("summary"):
-                    continue
-                en = x.get("success_rate_epsN")
-                cells.append(f"{x['N']}:{x['success_rate_eps0']:.2f}"
-                             + (f"/{en:.2f}" if en is not None else ""))
-            meas = summ.get("measured_capacity_eps0")
-            ratio = summ.get("measured_over_bound")
-            out.append(f"  D={D} β={_fmt(beta)}: bound N≤{_fmt(summ.get('bound_N_eps0'))} "
-                       f"(ε=0), measured {meas if meas is not None else '-'}"
-                       + (f" (×{ratio:.2g})" if ratio else "")
-                       + "  N:rate(ε=0)[/rate(ε_N)] " + " ".join(cells))
+            tag = "judged" if row["judged"] else "report"
+            eps = f"ε={row['eps']:.3g}" if row["eps"] else "ε=0"
+            out.append(f"  D={row['D']} β={_fmt(row['beta'])} {eps:<10} {row['bound']:<11}"
+                       f" N={row['N']:<4} failures {row['failures']}/{row['trials']} "
+                       f"(rate {row['failure_rate']:.3f}, CP lower {row['cp_lower']:.3f}, "
+                       f"p-value {_fmt(row['p_value'])}) [{tag}]")
+        for s in st.get("summaries", []):
+            mu, mp = s.get("measured_over_union"), s.get("measured_over_paper")
+            out.append(f"  D={s['D']}: measured capacity {s['measured_capacity']} = "
+                       f"×{_fmt(mu)} the union bound, ×{_fmt(mp)} the printed bound; at "
+                       f"2× the union bound the failure rate is {s['rate_at_2x_union']:.2f}")
     return "\n".join(out)
 
 

@@ -148,6 +148,7 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
             if st.get("refutes") and not refuted:
                 refuted = True
                 rec["counterexample"] = {"from": "study", **st.get("counterexample", {})}
+        rec["method"] = method_text(rec)
         rec["status"] = "refuted" if refuted else "verified"
         rec["erratum"] = refuted and claim.kind == "published"
     except VerifierError as exc:
@@ -157,6 +158,27 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
     rec = to_jsonable(rec)
     rec["seconds"] = time.perf_counter() - t0
     return rec
+
+
+def method_text(rec: dict) -> str:
+    """How the claim was decided, in words: ``exact n`` (decisions against exact
+    rationals), ``sampled n`` (instances to a stated rounding tolerance), ``Monte Carlo``
+    with trials per cell, level and power."""
+    kind = rec.get("method_kind", "sampled")
+    n = rec.get("n_instances", 0)
+    base = f"{'exact rationals' if kind == 'exact' else 'sampled'} n={n}"
+    st = rec.get("study") or {}
+    d = st.get("design")
+    if d:
+        base += (f"; Monte Carlo {d['trials']} trials/cell, level "
+                 f"{d.get('family_level', d['level']):.0e}, power {d['power']:.4f} vs rate "
+                 f"{d['alternative']:.2f}")
+    elif kind == "Monte Carlo":
+        d = rec.get("design") or {}
+        base = (f"Monte Carlo n={n} × {d.get('trials', '?')} trials, level "
+                f"{d.get('level', float('nan')):.0e} each, power "
+                f"{d.get('power', float('nan')):.4f} vs {d.get('alternative', '?')}")
+    return base
 
 
 @contextlib.contextmanager

@@ -422,3 +422,72 @@ def test_mapspec_margins_are_the_spec_values():
     assert MapSpec("a", None, "norm", alpha=5.0).margin == 1.0
     assert MapSpec("a", None, "ksubsets", k=2).margin == 1.0
     assert MapSpec("a", None, "shannon").margin is None
+
+
+# ---------------------------------------------------------------------------------------
+# T7: the probabilistic claim has power
+# ---------------------------------------------------------------------------------------
+def _inflated_union_theory(theory, factor=2):
+    """A theory whose union-bound capacity is ``factor``× too large: the failure
+    probability it reports for N patterns is the true one for ⌈N/factor⌉."""
+    orig = theory.min_angle_failure_probability
+
+    def mafp(N, theta, D):
+        return orig(max(1, math.ceil(N / factor)), theta, D)
+
+    return patched_module(theory, min_angle_failure_probability=mafp)
+
+
+def test_capacity_design_reports_trials_level_power(subject):
+    r = run_ids(subject, ["T7.capacity[sparsemax]"])["T7.capacity[sparsemax]"]
+    assert r["status"] == "verified"
+    d = r["study"]["design"]
+    assert d["trials"] >= 100 and d["family_level"] <= 1e-6 and d["power"] >= 0.99
+    assert d["size"] <= d["level"]
+    judged = [row for row in r["study"]["rows"] if row["judged"]]
+    assert {row["bound"] for row in judged} == {"union", "paper"}
+    assert "power" in r["method"] and "trials" in r["method"]
+
+
+def test_capacity_bound_inflated_2x_is_refuted(subject):
+    """The union-bound capacity inflated 2×: the Monte Carlo sees failure rates ≈ 0.33
+    where the statement promises ≤ 0.1, and refutes (power ≥ 0.9999 by design)."""
+    bad = Subject(maps=subject.maps, hopfield=subject.hopfield,
+                  theory=_inflated_union_theory(subject.theory),
+                  structured=subject.structured)
+    for seed in (0,):
+        recs = run_ids(bad, ["T7.capacity"], seed=seed)
+        for cid in ("T7.capacity[1.5-entmax]", "T7.capacity[sparsemax]",
+                    "T7.capacity[2-normmax]"):
+            r = recs[cid]
+            assert r["status"] == "refuted", (cid, seed)
+            assert r["counterexample"]["from"] == "study"
+            mc = [x for x in r["study"]["refutations"] if x.get("bound") == "union"]
+            assert mc and all(x["p_value"] <= x["level"] for x in mc), cid
+
+
+def test_printed_capacity_bound_inflated_2x_is_refuted(subject):
+    """``capacity_bound`` 2× too large: still a true probability statement (k ≤ √(2π)),
+    so the Monte Carlo cannot refute it; the formula check of the claim does."""
+    th = subject.theory
+    bad_theory = patched_module(
+        th, capacity_bound=lambda D, p, zeta: 2 * th.capacity_bound(D, p, zeta))
+    bad = Subject(maps=subject.maps, hopfield=subject.hopfield, theory=bad_theory,
+                  structured=subject.structured)
+    r = run_ids(bad, ["T7.capacity[sparsemax]"])["T7.capacity[sparsemax]"]
+    assert r["status"] == "refuted"
+    assert any("capacity_bound" in f["cond"] for f in r["counterexample"]["failed"])
+
+
+def test_binomial_design_is_exact():
+    from scipy.stats import binom
+
+    from proofs_check import _stats
+
+    for n, p, a in ((200, 0.1, 1e-7), (400, 0.1, 1e-6), (50, 0.3, 1e-3)):
+        k = _stats.critical_count(n, p, a)
+        assert binom.sf(k - 1, n, p) <= a < binom.sf(k - 2, n, p)
+        t = _stats.upper_test(k, n, p, a)
+        assert t["refutes"] and t["cp_lower"] > p  # Clopper-Pearson agrees with the test
+        t = _stats.upper_test(k - 1, n, p, a)
+        assert not t["refutes"] and t["cp_lower"] <= p
