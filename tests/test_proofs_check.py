@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from hfy_reference import NormEntropy, Tsallis
+from hfy_reference import NormEntropy, Shannon, Tsallis
 from proofs_check import cli, report, runner
 from proofs_check.claims import all_claims
 from proofs_check.registry import Checks, Cond, MapSpec, Subject, patched_module
@@ -98,6 +98,45 @@ class TauOffNormmax(NormEntropy):
         tau, _ = threshold(rows.data, self.alpha, family="normmax")
         V = np.maximum(rows.data - tau[:, None] - 1e-6, 0.0) ** (1 / (self.alpha - 1))
         return V / V.sum(axis=1, keepdims=True)
+
+
+def _perturb_interior(P):
+    """Support entries times 1 ± 1e-9 (alternating), renormalized."""
+    P = np.array(P, dtype=np.float64, copy=True)
+    for r in range(P.shape[0]):
+        s = np.flatnonzero(P[r] > 0)
+        P[r, s] *= 1.0 + 1e-9 * np.where(np.arange(s.size) % 2 == 0, 1.0, -1.0)
+        P[r] /= P[r].sum()
+    return P
+
+
+class PerturbedEntmax(Tsallis):
+    def _map(self, rows):
+        return _perturb_interior(super()._map(rows))
+
+
+class PerturbedNormmax(NormEntropy):
+    def _map(self, rows):
+        return _perturb_interior(super()._map(rows))
+
+
+class PerturbedSoftmax(Shannon):
+    def _map(self, rows):
+        return _perturb_interior(super()._map(rows))
+
+
+@pytest.mark.parametrize(
+    "name, reg",
+    [("1.5-entmax", PerturbedEntmax(1.5)), ("3-entmax", PerturbedEntmax(3.0)),
+     ("sparsemax", PerturbedEntmax(2.0)), ("2-normmax", PerturbedNormmax(2.0)),
+     ("5-normmax", PerturbedNormmax(5.0)), ("softmax", PerturbedSoftmax())],
+)
+def test_interior_entries_off_by_1e_9_are_refuted(subject, name, reg):
+    """Value checks cannot see a 1e-9 map error; the KKT residuals of T1 do."""
+    cid = f"T1.fy[{name}]"
+    r = run_ids(with_map(subject, name, reg), [cid])[cid]
+    assert r["status"] == "refuted", r["worst"]
+    assert any(f["cond"].startswith("KKT") for f in r["counterexample"]["failed"])
 
 
 @pytest.mark.parametrize(
