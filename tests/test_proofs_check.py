@@ -530,3 +530,64 @@ def test_binomial_design_is_exact():
         assert t["refutes"] and t["cp_lower"] > p  # Clopper-Pearson agrees with the test
         t = _stats.upper_test(k - 1, n, p, a)
         assert not t["refutes"] and t["cp_lower"] <= p
+
+
+# ---------------------------------------------------------------------------------------
+# sequential k-subsets through the stack
+# ---------------------------------------------------------------------------------------
+def _seq_subject(subject, cls):
+    return Subject(maps=subject.maps, hopfield=subject.hopfield, theory=subject.theory,
+                   structured=patched_module(subject.structured, SequentialKSubsets=cls))
+
+
+def _seq_broken():
+    from hfy_reference import SequentialKSubsets
+
+    class ConjugateTwiceW(SequentialKSubsets):
+        """Ω* with the pairwise score counted twice (off by w·Σν)."""
+
+        def _conj_from(self, rows, P, info):
+            from hfy_reference.structured import _kernels
+
+            return super()._conj_from(rows, P, info) + self.w * info[
+                :, _kernels().INFO_NU]
+
+    class LossWithoutPairs(SequentialKSubsets):
+        """The FY loss without the pairwise terms w(Σν − b_y)."""
+
+        def _loss_rows(self, rows, Y):
+            from hfy_reference.structured import _kernels
+
+            P, info = self._map_info(rows)
+            by = np.sum(Y[:, 1:] * Y[:, :-1], axis=1)
+            return super()._loss_rows(rows, Y) - self.w * (info[:, _kernels().INFO_NU] - by)
+
+    class IgnoresW(SequentialKSubsets):
+        """μ computed as if w = 0 (the pairwise score dropped from the solver)."""
+
+        def _map_info(self, rows):
+            return self._run_w(rows.data, 0.0)
+
+    return {"conjugate-twice-w": (ConjugateTwiceW, ["T1.fy[seq-2-subsets,w=0.5]"]),
+            "loss-without-pairs": (LossWithoutPairs, ["T1.fy[seq-3-subsets,w=0.3]"]),
+            "ignores-w": (IgnoresW, ["T1.fy[seq-2-subsets,w=0.5]",
+                                     "T9.seq-stationary[seq-2-subsets,w=0.5]",
+                                     "T9.seq-one-step[seq-3-subsets,w=0.3]",
+                                     "T9.seq-eps-ball[seq-2-subsets,w=0.5]"])}
+
+
+@pytest.mark.parametrize("which", ["conjugate-twice-w", "loss-without-pairs", "ignores-w"])
+def test_broken_sequential_is_refuted(subject, which):
+    cls, ids = _seq_broken()[which]
+    recs = run_ids(_seq_subject(subject, cls), ids)
+    for cid in ids:
+        assert recs[cid]["status"] == "refuted", (which, cid)
+
+
+def test_sequential_claims_check_both_sides(subject):
+    recs = run_ids(subject, ["T9.seq-stationary", "T9.seq-one-step", "T9.seq-eps-ball"])
+    for cid, r in recs.items():
+        assert r["status"] == "verified", cid
+        names = list(r["conditions"])
+        assert any("⇒" in n and ("fails" in n or "above" in n) for n in names), cid
+        assert len(names) >= 2, cid
