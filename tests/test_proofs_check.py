@@ -591,3 +591,76 @@ def test_sequential_claims_check_both_sides(subject):
         names = list(r["conditions"])
         assert any("⇒" in n and ("fails" in n or "above" in n) for n in names), cid
         assert len(names) >= 2, cid
+
+
+# ---------------------------------------------------------------------------------------
+# the seeds' remaining statements: FY difference, CCCP convergence, sparsity in α
+# ---------------------------------------------------------------------------------------
+def _with_network(subject, cls):
+    return Subject(maps=subject.maps,
+                   hopfield=patched_module(subject.hopfield, HopfieldNetwork=cls),
+                   theory=subject.theory, structured=subject.structured)
+
+
+def test_energy_difference_needs_the_constant_and_psi(subject):
+    H = subject.hopfield
+
+    class NoConstant(H.HopfieldNetwork):
+        def energy(self, q):
+            return super().energy(q) - self.constant
+
+    class HalfPsi(H.HopfieldNetwork):  # Ψ counted half: a q-dependent error
+        def energy(self, q):
+            q = np.asarray(q, dtype=np.float64)
+            return super().energy(q) - 0.25 * np.sum(q * q, axis=-1)
+
+    ids = ["T3.fy-difference[sparsemax]", "T3.fy-difference[softmax]"]
+    for cls in (NoConstant, HalfPsi):
+        recs = run_ids(_with_network(subject, cls), ids)
+        for cid in ids:
+            assert recs[cid]["status"] == "refuted", (cls.__name__, cid)
+
+
+def test_overshooting_update_fails_sufficient_decrease(subject):
+    H = subject.hopfield
+
+    class Overshoot(H.HopfieldNetwork):
+        """q ← q + 2(Xᵀŷ − q): same fixed points, not the CCCP step."""
+
+        def step(self, q):
+            q = np.asarray(q, dtype=np.float64)
+            return q + 2.0 * (super().step(q) - q)
+
+    ids = ["T3.convergence[1.5-entmax]", "T3.convergence[softmax]"]
+    recs = run_ids(_with_network(subject, Overshoot), ids)
+    for cid in ids:
+        r = recs[cid]
+        assert r["status"] == "refuted", cid
+        assert any("sufficient decrease" in f["cond"]
+                   for f in r["counterexample"]["failed"]), cid
+
+
+def test_sparsity_in_alpha_reversed_statement_is_refuted(subject):
+    from proofs_check.claims import t08_sparsity
+
+    for fam, name in (("tsallis", "entmax"), ("norm", "normmax")):
+        claim = t08_sparsity.make_claim(subject, fam, name, reverse=True)
+        r = runner.run_claim(claim, subject, seed=0, quick=True)
+        assert r["status"] == "refuted", name
+
+
+class RescaledEntmax(Tsallis):
+    """entmax_α(z/(α−1)²): a family whose supports are not nested in α."""
+
+    def _map(self, rows):
+        from hfy_reference import _validation as V
+
+        c = 1.0 / (self.alpha - 1.0) ** 2
+        return super()._map(V.Rows(rows.data * c, rows.rowmax * c, rows.axis,
+                                   rows.moved_shape, rows.dtype))
+
+
+def test_sparsity_in_alpha_catches_a_non_nested_family(subject):
+    r = run_ids(with_map(subject, "1.5-entmax", RescaledEntmax(1.5)),
+                ["T8.sparsity-alpha[entmax]"])["T8.sparsity-alpha[entmax]"]
+    assert r["status"] == "refuted"

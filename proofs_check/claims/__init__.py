@@ -24,6 +24,8 @@ MODULES = (
     "t10_normmax",
     "t11_post",
     "t09_sequential",
+    "t03_cccp",
+    "t08_sparsity",
 )
 
 
