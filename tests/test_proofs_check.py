@@ -257,10 +257,10 @@ def test_slides_threshold_is_an_erratum_for_entmax_not_for_m_equal_1(subject):
                              "T4.stationary.slides[3-entmax]",
                              "T4.stationary[1.5-entmax]"])
     e = recs["T4.stationary.slides[1.5-entmax]"]
-    assert e["status"] == "refuted" and e["erratum"] and e["kind"] == "published"
+    assert e["status"] == "erratum" and e["erratum"] and e["kind"] == "published"
     inst = e["counterexample"]["instance"]
     assert inst["assumption_holds"] and inst["beta_times_separation"] == 0.5
-    assert recs["T4.stationary.slides[3-entmax]"]["status"] == "refuted"
+    assert recs["T4.stationary.slides[3-entmax]"]["status"] == "erratum"
     assert recs["T4.stationary.slides[sparsemax]"]["status"] == "verified"
     t = recs["T4.stationary[1.5-entmax]"]
     assert t["status"] == "verified"
@@ -356,7 +356,7 @@ def test_exit_code_rules():
     def rec(kind, status):
         return {"kind": kind, "status": status}
 
-    assert runner.exit_code([rec("theorem", "verified"), rec("published", "refuted")]) == 0
+    assert runner.exit_code([rec("theorem", "verified"), rec("published", "erratum")]) == 0
     assert runner.exit_code([rec("theorem", "refuted")]) == 1
     assert runner.exit_code([rec("theorem", "error")]) == 2
     assert runner.exit_code([rec("theorem", "refuted"), rec("theorem", "error")]) == 1
@@ -367,14 +367,15 @@ RECORD_KEYS = {
     "id": str, "theorem": str, "title": str, "kind": str, "statement": str,
     "formula": str, "source": str, "tolerance": str, "requires": list, "status": str,
     "n_instances": int, "n_failed": int, "conditions": dict, "metrics": dict,
-    "erratum": bool, "missing": list,
+    "erratum": bool, "missing": list, "method": str,
 }
 
 
 def test_json_schema(subject, tmp_path):
     path = tmp_path / "s.json"
     rc = cli.main(["--quick", "--no-progress", "--seed", "3", "--json", str(path), "--only",
-                   "T1.fy[softmax]", "T2.margin[sparsemax]", "T7.angle-probability"])
+                   "T1.fy[softmax]", "T2.margin[sparsemax]", "T7.angle-probability",
+                   "T5.one-step.slides[1.5-entmax]"])
     assert rc in (0, 1)
     text = path.read_text()
     doc = json.loads(text)  # valid JSON, no NaN/inf literals
@@ -389,19 +390,27 @@ def test_json_schema(subject, tmp_path):
         for k, t in RECORD_KEYS.items():
             assert isinstance(r[k], t), (r["id"], k)
         assert r["kind"] in ("theorem", "published")
-        assert r["status"] in ("verified", "refuted", "skipped", "error")
+        assert r["status"] in runner.STATUSES
+        assert r["erratum"] == (r["status"] == "erratum")
+        assert (r["status"] == "erratum") <= (r["kind"] == "published")
+        assert (r["status"] == "refuted") <= (r["kind"] == "theorem")
         assert "seconds" not in r  # timings only under "timing"
-        if r["status"] in ("verified", "refuted"):
+        if r["status"] in ("verified", "refuted", "erratum"):
             assert r["n_instances"] > 0
             w = r["worst"]
-            assert set(w) == {"cond", "slack", "tol"}
+            assert set(w) == {"cond", "slack", "tol", "instance_index"}
+            # the worst is the true worst: the smallest slack/tol over the conditions
+            ratios = {k: Cond(k, c["worst_slack"], c["tol"]).ratio
+                      for k, c in r["conditions"].items()}
+            assert Cond(w["cond"], w["slack"], w["tol"]).ratio == min(ratios.values())
+            assert r["conditions"][w["cond"]]["worst_slack"] == w["slack"]
             for c in r["conditions"].values():
                 assert set(c) == {"worst_slack", "tol", "n"}
-        if r["status"] == "refuted":
-            assert r["counterexample"]
+        if r["status"] in ("refuted", "erratum"):
+            assert r["counterexample"] and r["refuted_by"]
     s = doc["summary"]
     assert s["claims"] == len(doc["claims"])
-    assert s["verified"] + s["refuted"] + s["skipped"] + s["error"] == s["claims"]
+    assert sum(s[k] for k in runner.STATUSES) == s["claims"]
 
 
 def test_python_dash_m_runs():
@@ -664,3 +673,24 @@ def test_sparsity_in_alpha_catches_a_non_nested_family(subject):
     r = run_ids(with_map(subject, "1.5-entmax", RescaledEntmax(1.5)),
                 ["T8.sparsity-alpha[entmax]"])["T8.sparsity-alpha[entmax]"]
     assert r["status"] == "refuted"
+
+
+def test_report_shows_one_worst_and_one_vocabulary(subject):
+    """The worst condition (whole name, slack, tol) is the same text in the table, in the
+    ERRATA / REFUTED blocks and in the JSON record; statuses are the runner's words."""
+    ids = ["T5.one-step.slides[1.5-entmax]", "T2.margin[sparsemax]"]
+    broken = with_map(subject, "1.5-entmax", ScaledEntmax(1.5))
+    recs = list(run_ids(subject, ids).values()) + list(
+        run_ids(broken, ["T2.margin[1.5-entmax]"]).values())
+    text = report.render(recs, 1.0, True, 0)
+    table, _, rest = text.partition("ERRATA")
+    for r in recs:
+        w = report.worst_text(r)
+        assert r["worst"]["cond"] in w and "…" not in w
+        row = next(line for line in table.splitlines() if line.startswith(r["id"] + " "))
+        assert row.endswith(w), (row, w)
+        assert f" {r['status']} " in row
+        if r["status"] in ("erratum", "refuted"):
+            assert f"worst: {w}" in rest
+    assert {r["status"] for r in recs} == {"erratum", "verified", "refuted"}
+    assert "ERRATUM" not in text and " ok " not in text
