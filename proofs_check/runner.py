@@ -20,9 +20,10 @@ Outcome per claim (``status``):
 
 ``STATUSES`` lists them; the table, the JSON and the docs use exactly these words.
 
-The *worst* condition of a claim (``record["worst"]``) is the one with the smallest
-``slack / tol`` over every instance (the most violated, or the one with least room), with
-the index of the instance where it occurred; the table, the ERRATA / REFUTED blocks and
+The *worst* condition of a claim (``record["worst"]``) is the first in the order of
+:func:`severity` over every condition of every instance -- the largest violation beyond
+its tolerance if any, else the least room in tolerances (``slack / tol``) -- with the
+index of the instance where it occurred; the table, the ERRATA / REFUTED blocks and
 the JSON show this same number.  The *counterexample* is the smallest failing instance
 (fewest array entries), which may be another instance.
 
@@ -47,6 +48,18 @@ from ._num import size_of, to_jsonable
 from .registry import Checks, Claim, Cond, Subject
 
 STATUSES = ("verified", "refuted", "erratum", "skipped", "error")
+
+
+def severity(c: Cond) -> tuple[int, float]:
+    """The order of "worst" (smaller is worse): a violated condition before any that
+    holds, violations by how far they exceed their tolerance (``slack + tol``, most
+    negative first; NaN worst of all), conditions that hold by their room in tolerances
+    (``slack / tol``)."""
+    if math.isnan(c.slack):
+        return (0, -math.inf)
+    if not c.ok:
+        return (0, c.slack + c.tol)
+    return (1, c.ratio)
 
 
 def claim_rng(seed: int, claim_id: str, stream: int) -> np.random.Generator:
@@ -122,7 +135,7 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
             chk = _run_check(claim, inst)
             for c in chk.conds:
                 prev = conds.get(c.name)
-                if prev is None or Cond(c.name, *prev[:2]).ratio > c.ratio:
+                if prev is None or severity(Cond(c.name, *prev[:2])) > severity(c):
                     conds[c.name] = (c.slack, c.tol, i)
                 cond_n[c.name] = cond_n.get(c.name, 0) + 1
             for k, v in chk.metrics.items():
@@ -134,7 +147,7 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
         rec["conditions"] = {k: {"worst_slack": s, "tol": t, "n": cond_n[k]}
                              for k, (s, t, _) in sorted(conds.items())}
         if conds:
-            name = min(sorted(conds), key=lambda k: Cond(k, *conds[k][:2]).ratio)
+            name = min(sorted(conds), key=lambda k: severity(Cond(k, *conds[k][:2])))
             s, t, where = conds[name]
             rec["worst"] = {"cond": name, "slack": s, "tol": t, "instance_index": where}
         rec["metrics"] = {k: _summ(v) for k, v in sorted(metrics.items())}

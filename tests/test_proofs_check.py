@@ -399,10 +399,10 @@ def test_json_schema(subject, tmp_path):
             assert r["n_instances"] > 0
             w = r["worst"]
             assert set(w) == {"cond", "slack", "tol", "instance_index"}
-            # the worst is the true worst: the smallest slack/tol over the conditions
-            ratios = {k: Cond(k, c["worst_slack"], c["tol"]).ratio
-                      for k, c in r["conditions"].items()}
-            assert Cond(w["cond"], w["slack"], w["tol"]).ratio == min(ratios.values())
+            # the worst is the true worst over the conditions (runner.severity order)
+            sev = [runner.severity(Cond(k, c["worst_slack"], c["tol"]))
+                   for k, c in r["conditions"].items()]
+            assert runner.severity(Cond(w["cond"], w["slack"], w["tol"])) == min(sev)
             assert r["conditions"][w["cond"]]["worst_slack"] == w["slack"]
             for c in r["conditions"].values():
                 assert set(c) == {"worst_slack", "tol", "n"}
@@ -693,6 +693,13 @@ def test_report_shows_one_worst_and_one_vocabulary(subject):
         if r["status"] in ("erratum", "refuted"):
             assert f"worst: {w}" in rest
     assert {r["status"] for r in recs} == {"erratum", "verified", "refuted"}
+    # for a refutation the worst is the largest violation: no failing condition of the
+    # counterexample exceeds its tolerance by more
+    for r in recs:
+        if r["status"] in ("erratum", "refuted") and r["counterexample"].get("failed"):
+            w = r["worst"]
+            for f in r["counterexample"]["failed"]:
+                assert w["slack"] + w["tol"] <= f["slack"] + f["tol"]
     assert "ERRATUM" not in text and " ok " not in text
 
 
