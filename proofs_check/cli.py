@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "just outside them.",
     )
     p.add_argument("--quick", action="store_true",
-                   help="fewer instances and a smaller capacity study (< 60 s)")
+                   help="fewer instances and a smaller capacity study (about 5 s of CPU "
+                        "once the kernels are compiled)")
     p.add_argument("--only", nargs="+", metavar="ID",
                    help="claim ids, prefixes (T4, T4.stationary) or globs ('T*[sparsemax]')")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
