@@ -239,67 +239,95 @@ def retrieval_claims(subject: Subject, k: int, w: float) -> list[Claim]:
         delta = H.side_delta(rng, max(64 * k * rho, 1e-9 if inside else 1e-6), 0.5)
         return b0 * (1 + delta) if inside else b0 * (1 - delta)
 
-    def net(X, beta):
-        return subject.hopfield.HopfieldNetwork(X, _reg(subject, k, w), beta=beta)
+    common = dict(kind="theorem", map=name, source=SRC, theorem="T9", method="exact",
+                  requires=("hopfield.HopfieldNetwork", "structured.SequentialKSubsets"))
+    rhs = "½‖a_y − a_y'‖² − w(b_y − b_y')"
+
+    def net(X, beta, average=False):
+        return subject.hopfield.HopfieldNetwork(X, _reg(subject, k, w), beta=beta,
+                                                average=average)
 
     # stationary ------------------------------------------------------------------------
-    def gen_stat(rng, idx):
-        for _ in range(20):
-            X, y = base(rng, idx)
-            q = y @ X
-            structs = structures(X.shape[0], k)
+    def stationary(average: bool) -> Claim:
+        div = k if average else 1
+        sy = "s_y/k" if average else "s_y"
+
+        def tol_of(X, q):
+            return _sum_tol(X, k) / div + 2 * EPS * float(np.max(np.abs(q)))
+
+        def gen_stat(rng, idx):
+            for _ in range(20):
+                X, y = base(rng, idx)
+                q = y @ X / div
+                structs = structures(X.shape[0], k)
+                by = int(np.sum(y[1:] * y[:-1]))
+                lo, hi = beta_interval(_exact_scores(X, q), y, by, w, structs)
+                if lo > 0 and hi is None:
+                    break
+            beta = pick_beta(rng, lo, idx, X, q)
+            holds = Fraction(beta) >= lo
+            return {"X": X, "y": y, "beta": beta, "q": q, "beta_threshold": float(lo),
+                    "assumption_holds": bool(holds)}
+
+        def check_stat(inst):
+            X, y, beta, q = inst["X"], inst["y"], inst["beta"], inst["q"]
+            c = Checks()
+            nt = net(X, beta, average)
+            q1 = np.asarray(nt.step(q), dtype=np.float64)
+            mu = np.asarray(nt.probabilities(q), dtype=np.float64)
+            err = float(np.max(np.abs(q1 - q)))
+            c.note(q1=q1, mu=mu, error=err)
+            if inst["assumption_holds"]:
+                c.leq(f"vertex condition at βX{sy} ⇒ {sy} is a fixed point", err, 0.0,
+                      tol_of(X, q))
+            else:
+                c.true(f"vertex condition fails at βX{sy} ⇒ {sy} is not a fixed point",
+                       err > tol_of(X, q) and bool(np.any(mu != y)))
+            return c
+
+        def boundary_stat(rng, quick):
+            X, y = base(rng, 0)
+            q = y @ X / div
             by = int(np.sum(y[1:] * y[:-1]))
-            lo, hi = beta_interval(_exact_scores(X, q), y, by, w, structs)
-            if lo > 0 and hi is None:
-                break
-        beta = pick_beta(rng, lo, idx, X, q)
-        holds = Fraction(beta) >= lo
-        return {"X": X, "y": y, "beta": beta, "q": q, "beta_threshold": float(lo),
-                "assumption_holds": bool(holds)}
+            lo, hi = beta_interval(_exact_scores(X, q), y, by, w,
+                                   structures(X.shape[0], k))
+            tol = tol_of(X, q)
 
-    def check_stat(inst):
-        X, y, beta, q = inst["X"], inst["y"], inst["beta"], inst["q"]
-        c = Checks()
-        nt = net(X, beta)
-        q1 = np.asarray(nt.step(q), dtype=np.float64)
-        mu = np.asarray(nt.probabilities(q), dtype=np.float64)
-        err = float(np.max(np.abs(q1 - q)))
-        c.note(q1=q1, mu=mu, error=err)
-        if inst["assumption_holds"]:
-            c.leq("vertex condition at βXs_y ⇒ s_y is a fixed point", err, 0.0,
-                  _sum_tol(X, k))
-        else:
-            c.true("vertex condition fails at βXs_y ⇒ s_y is not a fixed point",
-                   err > _sum_tol(X, k) and bool(np.any(mu != y)))
-        return c
+            def fixed(b):
+                nt = net(X, b, average)
+                mu = np.asarray(nt.probabilities(q))
+                return bool(np.all(mu == y)) and float(
+                    np.max(np.abs(np.asarray(nt.step(q)) - q))) <= tol
 
-    def boundary_stat(rng, quick):
-        X, y = base(rng, 0)
-        q = y @ X
-        by = int(np.sum(y[1:] * y[:-1]))
-        lo, hi = beta_interval(_exact_scores(X, q), y, by, w, structures(X.shape[0], k))
-        tol = _sum_tol(X, k)
+            if lo <= 0 or hi is not None:
+                return {"status": "n/a", "note": "no finite lower threshold here"}
+            blo, bhi = H.bisect_beta(fixed, 0.0, 8 * float(lo))
+            rel = abs(bhi - float(lo)) / float(lo)
+            rho = H.rounding_rho(X, q, bhi, 1.0)
+            ok = rel <= 64 * k * rho + 1e-12
+            out = {"status": "fails outside" if ok else "threshold differs",
+                   "measured": bhi, "theory": float(lo), "relative_difference": rel,
+                   "note": f"smallest β with {sy} fixed (bisection) vs the exact threshold"}
+            if not ok:
+                out["refutes"] = True
+                out["counterexample"] = {"X": X, "y": y, "beta_found": bhi,
+                                         "beta_exact": float(lo)}
+            return out
 
-        def fixed(b):
-            nt = net(X, b)
-            mu = np.asarray(nt.probabilities(q))
-            return bool(np.all(mu == y)) and float(
-                np.max(np.abs(np.asarray(nt.step(q)) - q))) <= tol
-
-        if lo <= 0 or hi is not None:
-            return {"status": "n/a", "note": "no finite lower threshold on this instance"}
-        blo, bhi = H.bisect_beta(fixed, 0.0, 8 * float(lo))
-        rel = abs(bhi - float(lo)) / float(lo)
-        rho = H.rounding_rho(X, q, bhi, 1.0)
-        ok = rel <= 64 * k * rho + 1e-12
-        out = {"status": "fails outside" if ok else "threshold differs",
-               "measured": bhi, "theory": float(lo), "relative_difference": rel,
-               "note": "smallest β with s_y fixed (bisection) vs the exact threshold"}
-        if not ok:
-            out["refutes"] = True
-            out["counterexample"] = {"X": X, "y": y, "beta_found": bhi,
-                                     "beta_exact": float(lo)}
-        return out
+        return Claim(
+            id=f"T9.seq-stationary{'-average' if average else ''}[{name}]",
+            title=(f"sequential: {sy} fixed ⇔ vertex condition at βX{sy} (k={k}, w={w:g}"
+                   + (", average" if average else "") + ")"),
+            statement=(f"For patterns of full row rank, {sy} (s_y = Xᵀa_y) is a fixed point "
+                       "of the sequential k-subsets Hopfield update"
+                       + (" with averaging (q ← Xᵀμ/k)" if average else "")
+                       + f" iff β(X{sy})ᵀ(a_y − a_y') ≥ {rhs} for every structure y'."),
+            formula=f"{sy} fixed ⇔ ∀y': β(X{sy})ᵀ(a_y − a_y') ≥ {rhs}",
+            tolerance=("the condition decided in exact rationals; β at least 64kρ (and "
+                       f"1e-9) inside, 1e-6 outside the exact threshold; {sy} to (k+2) "
+                       "ulps of Σ|x_i|" + ("/k plus 2 ulps" if average else "")),
+            generate=gen_stat, check=check_stat, boundary=boundary_stat,
+            boundary_decides=True, n=(10, 80), **common)
 
     # one step ---------------------------------------------------------------------------
     def gen_one(rng, idx):
@@ -388,20 +416,9 @@ def retrieval_claims(subject: Subject, k: int, w: float) -> list[Claim]:
                    float(err[0]) > _sum_tol(X, k))
         return c
 
-    common = dict(kind="theorem", map=name, source=SRC, theorem="T9", method="exact",
-                  requires=("hopfield.HopfieldNetwork", "structured.SequentialKSubsets"))
-    rhs = "½‖a_y − a_y'‖² − w(b_y − b_y')"
     return [
-        Claim(id=f"T9.seq-stationary[{name}]",
-              title=f"sequential: s_y fixed ⇔ vertex condition at βXs_y (k={k}, w={w:g})",
-              statement=("For patterns of full row rank, s_y = Xᵀa_y is a fixed point of "
-                         "the sequential k-subsets Hopfield update iff β(Xs_y)ᵀ(a_y − a_y') ≥ "
-                         f"{rhs} for every structure y'."),
-              formula=f"s_y fixed ⇔ ∀y': β(Xs_y)ᵀ(a_y − a_y') ≥ {rhs}",
-              tolerance=("the condition decided in exact rationals; β at least 64kρ (and "
-                         "1e-9) inside, 1e-6 outside the exact threshold; s_y to (k+2) ulps"),
-              generate=gen_stat, check=check_stat, boundary=boundary_stat,
-              boundary_decides=True, n=(10, 80), **common),
+        stationary(False),
+        stationary(True),
         Claim(id=f"T9.seq-one-step[{name}]",
               title=f"sequential: one-step retrieval of s_y (k={k}, w={w:g})",
               statement=("One update from q₀ returns s_y iff the vertex condition holds at "
