@@ -713,3 +713,23 @@ def test_quick_run_verifies_every_theorem(subject):
     errata = sorted(r["id"] for r in recs if r["status"] == "erratum")
     assert errata == ["T4.stationary.slides[1.5-entmax]", "T4.stationary.slides[3-entmax]",
                       "T5.one-step.slides[1.5-entmax]", "T6.eps-ball.slides[1.5-entmax]"]
+
+
+def test_energy_without_the_averaging_factor_is_refuted(subject):
+    """k-subsets with averaging: E = −Ω*(βXq)/(βk) + ½‖q‖² + c; an energy with −Ω*/β
+    (the factor 1/k dropped) is not descended by q ← Xᵀμ/k at the CCCP rate."""
+    H = subject.hopfield
+
+    class NoAverageFactor(H.HopfieldNetwork):
+        def energy(self, q):
+            E = super().energy(q)
+            if self._s == 1.0:
+                return E
+            Q = np.atleast_2d(np.asarray(q, dtype=np.float64))
+            conj = np.asarray(self.reg.conjugate(self.beta * Q @ self.X.T))
+            out = E - conj * (1 / self.beta - 1 / (self.beta * self._s))
+            return out if np.ndim(q) == 2 else float(out[0])
+
+    r = run_ids(_with_network(subject, NoAverageFactor),
+                ["T3.convergence[2-subsets]"])["T3.convergence[2-subsets]"]
+    assert r["status"] == "refuted"

@@ -100,14 +100,18 @@ def convergence_claim(spec: MapSpec, subject: Subject) -> Claim:
         n, d = H.sizes(rng, idx, d_min=2, d_max=10)
         n = max(n, (spec.k or 1) + 1)
         X = sphere(rng, n, d) * rng.uniform(0.3, 2.0, (n, 1))
-        return {"X": X, "beta": log_uniform(rng, 0.1, 30.0),
+        # k-subsets: every other instance with averaging, q ← Xᵀμ/k and
+        # E = −Ω*(βXq)/(βk) + ½‖q‖² (the same CCCP argument, F = Ω*(βX·)/(βk))
+        average = spec.family == "ksubsets" and idx % 2 == 1
+        return {"X": X, "beta": log_uniform(rng, 0.1, 30.0), "average": average,
                 "q0": rng.standard_normal(d) * float(rng.choice([0.3, 1.0, 3.0]))}
 
     def check(inst):
         X, beta, q = inst["X"], inst["beta"], inst["q0"]
         n, d = X.shape
         c = Checks()
-        net = H.network(subject, X, spec, beta)
+        kw = {"average": True} if inst.get("average") else {}
+        net = H.network(subject, X, spec, beta, **kw)
         Hu = -float(spec.reg.uniform_omega(n))
         qs = [q]
         for _ in range(T + 1):
@@ -130,7 +134,8 @@ def convergence_claim(spec: MapSpec, subject: Subject) -> Claim:
 
     return Claim(
         id=f"T3.convergence[{spec.name}]", theorem="T3", kind="theorem", map=spec.name,
-        title=f"CCCP iterates converge ({spec.name}, Ψ = ½‖·‖²)",
+        title=f"CCCP iterates converge ({spec.name}, Ψ = ½‖·‖²"
+              + (", sum and average conventions)" if spec.family == "ksubsets" else ")"),
         statement=("Each update decreases the energy by at least half its squared length, "
                    "so the steps are square-summable (Σ‖Δq‖² ≤ 2E(q_0)), tend to 0, and "
                    "every limit point of the iterates is a stationary point of E."),
