@@ -64,6 +64,7 @@ class Mutant:
 REG = "hfy_reference/regularizers.py"
 MAPS = "hfy_reference/maps.py"
 HOP = "hfy_reference/hopfield.py"
+POST = "hfy_reference/post.py"
 TH = "hfy_reference/theory.py"
 ST = "hfy_reference/structured.py"
 
@@ -73,10 +74,8 @@ MUTANTS = [
            "        return 0.0 if math.isinf(self.alpha) else 1.0 / (self.alpha - 1.0)",
            "        return 0.0 if math.isinf(self.alpha) else 1.0 / self.alpha", T_MAPS),
     Mutant("L02", "normmax margin 1 → 0.5", REG,
-           "    def margin(self) -> float:\n        return 1.0\n\n    @property\n"
-           "    def label(self) -> str:\n        return f\"{self.alpha:g}-normmax\"",
-           "    def margin(self) -> float:\n        return 0.5\n\n    @property\n"
-           "    def label(self) -> str:\n        return f\"{self.alpha:g}-normmax\"", T_MAPS),
+           "        return 0.0 if self.alpha == 1.0 else 1.0\n",
+           "        return 0.0 if self.alpha == 1.0 else 0.5\n", T_MAPS),
     Mutant("L03", "entmax interior entries × (1 ± 1e-9), renormalized", MAPS,
            "    return _power(rows, c, 1.0 / c, 1.0 / c, False, method)[0]",
            "    return " + PERTURB + "_power(rows, c, 1.0 / c, 1.0 / c, False, method)[0])",
@@ -123,15 +122,15 @@ MUTANTS = [
     Mutant("L13", "energy −Ω*/β without the averaging factor s", HOP,
            "        E = -conj / (self.beta * self._s) + self.post._psi(Q) + self.constant",
            "        E = -conj / self.beta + self.post._psi(Q) + self.constant", T_HOP),
-    Mutant("L14", "layer norm Ψ argmax √(D−1) instead of √D", HOP,
+    Mutant("L14", "layer norm Ψ argmax √(D−1) instead of √D", POST,
            "        return self.bias + self.gain * (math.sqrt(Vv.shape[1]) * U)",
            "        return self.bias + self.gain * (math.sqrt(Vv.shape[1] - 1) * U)", T_HOP),
-    Mutant("L15", "sign Ψ* = ‖v‖₂ instead of ‖v‖₁", HOP,
+    Mutant("L15", "sign Ψ* = ‖v‖₂ instead of ‖v‖₁", POST,
            "        return np.abs(Vv).sum(axis=1)",
            "        return np.sqrt((Vv * Vv).sum(axis=1))", T_HOP),
-    Mutant("L16", "tanh Ψ argmax tanh(v) (β dropped)", HOP,
+    Mutant("L16", "tanh Ψ argmax tanh(v) (β dropped)", POST,
            "        return np.tanh(self.beta * Vv)", "        return np.tanh(Vv)", T_HOP),
-    Mutant("L17", "ℓ2-ball Ψ* = r‖v‖² instead of r‖v‖", HOP,
+    Mutant("L17", "ℓ2-ball Ψ* = r‖v‖² instead of r‖v‖", POST,
            "        return self.radius * _norms(Vv)\n",
            "        return self.radius * _norms(Vv) ** 2\n", T_HOP),
     # ---- library: theory helpers (thresholds, β, capacity constants) --------------------
