@@ -157,7 +157,8 @@ MUTANTS = [
            "    return min(1.0, 0.5 * n * (n - 1) * angle_probability(theta, D))",
            "    return min(1.0, 0.125 * n * (n - 1) * angle_probability(theta, D))", T_THEORY),
     Mutant("L25", "sequential vertex condition with ‖a_y − a'‖² (not ½)", TH,
-           "        if lhs < 0.5 * float(d @ d):", "        if lhs < float(d @ d):", T_THEORY),
+           "        if lhs < 0.5 * float(d @ d):", "        if lhs < float(d @ d):",
+           T_THEORY + T_STRUCT),
     # ---- library: structured maps --------------------------------------------------------
     Mutant("L26", "sequential conjugate counts the pairwise score twice (off by w·Σν)", ST,
            "               + self.w * nu - self._omega(P))",
