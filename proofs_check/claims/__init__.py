@@ -26,6 +26,7 @@ MODULES = (
     "t09_sequential",
     "t03_cccp",
     "t08_sparsity",
+    "c_mixed",
 )
 
 
