@@ -53,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "kernels once (about 40 s on 2 cores).",
     )
     p.add_argument("--quick", action="store_true",
-                   help="fewer instances and a smaller capacity study (measured: 3 s once "
-                   "compiled; the full run takes about 60 s)")
+                   help="fewer instances and a smaller capacity study (measured: about "
+                   "5 s of CPU once compiled; the full run about 30 s of CPU; see "
+                   "docs/proofs_check.md)")
     p.add_argument("--only", nargs="+", metavar="ID",
                    help="claim ids, prefixes (T4, T4.stationary) or globs ('T*[sparsemax]')")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -31,6 +31,7 @@ import numpy as np
 EPS = float(np.finfo(np.float64).eps)
 
 KINDS = ("theorem", "published")
+METHODS = ("exact", "sampled", "Monte Carlo")
 
 
 # ---------------------------------------------------------------------------------------
@@ -330,7 +331,18 @@ class Claim:
         The map (or post-transformation / network) the claim is about.
     study : callable (rng, quick) -> dict, optional
         An extra measurement reported with the claim (the capacity table of T7); it
-        may also return ``"refutes": true`` with a ``"counterexample"``.
+        may also return ``"refutes": true`` with a ``"counterexample"``, and a
+        ``"design"`` dict (``trials``, ``level``, ``power``, ``alternative``) when it is
+        a statistical test.
+    method : str, optional
+        How the conclusion is decided, one of :data:`METHODS` (default ``"sampled"``):
+        ``"exact"`` -- every decision is compared with an exact rational computation
+        (both sides of a threshold); ``"sampled"`` -- sampled instances checked to a
+        stated rounding tolerance; ``"Monte Carlo"`` -- a statistical test (its
+        trials, level and power are reported).
+    design : dict, optional
+        For a claim whose instances are statistical tests: ``trials`` (per instance),
+        ``level`` (per instance), ``power`` and ``alternative`` (in words or a number).
     """
 
     id: str
@@ -349,10 +361,14 @@ class Claim:
     requires: tuple[str, ...] = ()
     map: str | None = None
     study: Callable[[np.random.Generator, bool], dict] | None = None
+    method: str | None = None
+    design: dict | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}; got {self.kind!r}")
+        if self.method is not None and self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
 
     def describe(self) -> dict:
         return {
@@ -366,4 +382,6 @@ class Claim:
             "source": self.source,
             "tolerance": self.tolerance,
             "requires": list(self.requires),
+            "method_kind": self.method or ("Monte Carlo" if self.study else "sampled"),
+            "design": self.design,
         }

@@ -1,13 +1,22 @@
 """Reports: the terminal table, a progress bar, and the JSON document.
 
-JSON layout (``schema: "hfy-proofs/1"``)::
+JSON layout (``schema: "hfy-proofs/2"``)::
 
     {"schema", "seed", "mode", "selection": [ids],
      "environment": {python, numpy, scipy, numba, hfy_reference},
-     "summary": {"claims", "verified", "refuted", "skipped", "error",
+     "summary": {"claims", "verified", "refuted", "erratum", "skipped", "error",
                  "refuted_theorems": [ids], "errata": [ids], "exit_code"},
      "claims": [record, ...],
      "timing": {"total_seconds", "claims": {id: seconds}}}
+
+Statuses (one vocabulary, :data:`proofs_check.runner.STATUSES`): ``verified``,
+``refuted`` (a theorem claim: the library is wrong), ``erratum`` (a published statement
+decided false: the printed statement is wrong), ``skipped``, ``error``.  Version 2 of
+the schema: ``erratum`` is a status of its own (version 1 reported errata as
+``refuted`` with ``erratum: true``; the ``erratum`` flag is kept), records carry
+``method`` (how the claim was decided: exact rationals, sampled, Monte Carlo with trials,
+level and power) and ``refuted_by``, and ``worst`` carries the ``instance_index`` where
+the worst condition occurred.
 
 Determinism: for the same seed, mode, selection and environment, everything except the
 top-level ``"timing"`` key is byte-identical between runs (keys sorted, floats written
@@ -24,7 +33,7 @@ from typing import TextIO
 
 from .runner import exit_code
 
-SCHEMA = "hfy-proofs/1"
+SCHEMA = "hfy-proofs/2"
 
 
 def environment() -> dict:
@@ -51,11 +60,11 @@ def summary(records: list[dict]) -> dict:
         "claims": len(records),
         "verified": len(ids(lambda r: r["status"] == "verified")),
         "refuted": len(ids(lambda r: r["status"] == "refuted")),
+        "erratum": len(ids(lambda r: r["status"] == "erratum")),
         "skipped": len(ids(lambda r: r["status"] == "skipped")),
         "error": len(ids(lambda r: r["status"] == "error")),
-        "refuted_theorems": ids(lambda r: r["status"] == "refuted"
-                                and r["kind"] == "theorem"),
-        "errata": ids(lambda r: r["status"] == "refuted" and r["kind"] == "published"),
+        "refuted_theorems": ids(lambda r: r["status"] == "refuted"),
+        "errata": ids(lambda r: r["status"] == "erratum"),
         "exit_code": exit_code(records),
     }
 
@@ -147,13 +156,6 @@ def _fmt(x) -> str:
     return f"{x:.2g}"
 
 
-def _worst(r: dict) -> str:
-    w = r.get("worst")
-    if not w:
-        return ""
-    return f"{_fmt(w['slack'])} (tol {_fmt(w['tol'])}) {w['cond']}"
-
-
 def _boundary(r: dict) -> str:
     b = r.get("boundary")
     if not b:
@@ -167,24 +169,39 @@ def _boundary(r: dict) -> str:
     return s
 
 
-STATUS_MARK = {"verified": "ok", "refuted": "REFUTED", "skipped": "skip", "error": "ERROR"}
+def short_method(r: dict) -> str:
+    """The method column: ``exact n``, ``sampled n``, ``MC …`` with its power."""
+    kind = r.get("method_kind", "sampled")
+    n = r.get("n_instances", 0)
+    d = (r.get("study") or {}).get("design")
+    if d:
+        return f"sampled {n} + MC {d['trials']}/cell pw {d['power']:.4f}"
+    if kind == "Monte Carlo":
+        d = r.get("design") or {}
+        return f"MC {n}×{d.get('trials', '?')} pw {d.get('power', float('nan')):.4f}"
+    return f"{'exact' if kind == 'exact' else 'sampled'} {n}"
+
+
+def worst_text(r: dict) -> str:
+    """The worst condition, whole: ``slack (tol) name``; the same in every view."""
+    w = r.get("worst")
+    if not w:
+        return "-"
+    return f"{_fmt(w['slack'])} (tol {_fmt(w['tol'])}) {w['cond']}"
 
 
 def table(records: list[dict], width: int = 132) -> str:
-    """The human-readable table (one line per claim) followed by the findings."""
-    head = (f"{'claim':<34} {'kind':<9} {'status':<8} {'n':>5} {'time':>6}  "
-            f"{'worst slack':<40} boundary")
-    lines = [head, "-" * min(width, len(head) + 30)]
+    """The table, one line per claim: status, method, instances, time, boundary search,
+    and the worst condition (slack, tolerance, whole name) last."""
+    idw = max([34] + [len(r["id"]) for r in records])
+    mw = max([14] + [len(short_method(r)) for r in records])
+    head = (f"{'claim':<{idw}} {'kind':<9} {'status':<8} {'method':<{mw}} {'time':>6}  "
+            f"{'boundary':<24} worst slack (tol) condition")
+    lines = [head, "-" * min(width, len(head))]
     for r in records:
-        status = STATUS_MARK.get(r["status"], r["status"])
-        if r["status"] == "refuted" and r["kind"] == "published":
-            status = "ERRATUM"
-        worst = _worst(r)
-        if len(worst) > 40:
-            worst = worst[:39] + "…"
         lines.append(
-            f"{r['id']:<34} {r['kind']:<9} {status:<8} {r['n_instances']:>5} "
-            f"{r.get('seconds', 0.0):>5.1f}s  {worst:<40} {_boundary(r)}"
+            f"{r['id']:<{idw}} {r['kind']:<9} {r['status']:<8} {short_method(r):<{mw}} "
+            f"{r.get('seconds', 0.0):>5.1f}s  {_boundary(r):<24} {worst_text(r)}"
         )
     return "\n".join(lines)
 
@@ -192,12 +209,12 @@ def table(records: list[dict], width: int = 132) -> str:
 def findings(records: list[dict]) -> str:
     """Errata, refuted theorems, errors and skipped claims, with their counterexamples."""
     out = []
-    errata = [r for r in records if r["status"] == "refuted" and r["kind"] == "published"]
-    refuted = [r for r in records if r["status"] == "refuted" and r["kind"] == "theorem"]
+    errata = [r for r in records if r["status"] == "erratum"]
+    refuted = [r for r in records if r["status"] == "refuted"]
     if errata:
         out.append("")
-        out.append("=" * 30 + f" ERRATA: {len(errata)} published statement(s) refuted "
-                   + "=" * 30)
+        out.append("=" * 30 + f" ERRATA: {len(errata)} published statement(s) decided "
+                   "false (the library is right) " + "=" * 30)
         for r in errata:
             out.append(_finding(r))
     if refuted:
@@ -223,7 +240,13 @@ def _short(v, n: int = 160) -> str:
 
 def _finding(r: dict) -> str:
     ce = r.get("counterexample") or {}
-    lines = [f"* {r['id']} ({r['source']})", f"  claim: {r['formula']}"]
+    lines = [f"* {r['id']} ({r['source']})", f"  claim: {r['formula']}",
+             f"  {r['status']} by: {r.get('refuted_by')}"]
+    w = r.get("worst")
+    if w:
+        lines.append(f"  worst: {worst_text(r)}  (instance {w.get('instance_index')})")
+    if ce.get("failed"):
+        lines.append(f"  smallest counterexample (instance {ce.get('instance_index')}):")
     for f in ce.get("failed", [])[:3]:
         lines.append(f"  fails: {f['cond']}  slack {_fmt(f['slack'])} (tol {_fmt(f['tol'])})")
     inst = ce.get("instance")
@@ -239,42 +262,39 @@ def _finding(r: dict) -> str:
 
 
 def studies(records: list[dict]) -> str:
-    """The capacity tables (T7): retrieval rate vs N against the bound."""
+    """The capacity tables (T7): failure rate at the largest N each bound allows."""
     out = []
     for r in records:
         st = r.get("study")
         if not st or "rows" not in st:
             continue
-        out.append(f"\n{r['id']}: exact one-step retrieval rate vs N (p = {_fmt(st['p'])}, "
-                   f"M = {_fmt(st['M'])}, m = {_fmt(st['margin'])}; "
-                   f"{st['rows'][0].get('trials', '?')} trials per cell)")
-        by = {}
+        d = st.get("design", {})
+        out.append(f"\n{r['id']}: exact one-step retrieval, failure rate at the largest N "
+                   f"each bound allows (p = {_fmt(st['p'])}, M = {_fmt(st['M'])}, "
+                   f"m = {_fmt(st['margin'])}); {d.get('trials', '?')} trials per cell, "
+                   f"exact binomial test at {_fmt(d.get('level'))} per judged cell, power "
+                   f"{d.get('power', 0):.4f} against a failure rate "
+                   f"{_fmt(d.get('alternative'))}")
         for row in st["rows"]:
-            by.setdefault((row["D"], row["beta"]), []).append(row)
-        for (D, beta), rows in by.items():
-            summ = next((x for x in rows if x.get("summary")), {})
-            cells = []
-            for x in rows:
-                if x.get("summary"):
-                    continue
-                en = x.get("success_rate_epsN")
-                cells.append(f"{x['N']}:{x['success_rate_eps0']:.2f}"
-                             + (f"/{en:.2f}" if en is not None else ""))
-            meas = summ.get("measured_capacity_eps0")
-            ratio = summ.get("measured_over_bound")
-            out.append(f"  D={D} β={_fmt(beta)}: bound N≤{_fmt(summ.get('bound_N_eps0'))} "
-                       f"(ε=0), measured {meas if meas is not None else '-'}"
-                       + (f" (×{ratio:.2g})" if ratio else "")
-                       + "  N:rate(ε=0)[/rate(ε_N)] " + " ".join(cells))
+            tag = "judged" if row["judged"] else "report"
+            eps = f"ε={row['eps']:.3g}" if row["eps"] else "ε=0"
+            out.append(f"  D={row['D']} β={_fmt(row['beta'])} {eps:<10} {row['bound']:<11}"
+                       f" N={row['N']:<4} failures {row['failures']}/{row['trials']} "
+                       f"(rate {row['failure_rate']:.3f}, CP lower {row['cp_lower']:.3f}, "
+                       f"p-value {_fmt(row['p_value'])}) [{tag}]")
+        for s in st.get("summaries", []):
+            mu, mp = s.get("measured_over_union"), s.get("measured_over_paper")
+            out.append(f"  D={s['D']}: measured capacity {s['measured_capacity']} = "
+                       f"×{_fmt(mu)} the union bound, ×{_fmt(mp)} the printed bound; at "
+                       f"2× the union bound the failure rate is {s['rate_at_2x_union']:.2f}")
     return "\n".join(out)
 
 
 def render(records: list[dict], total_seconds: float, quick: bool, seed: int) -> str:
     s = summary(records)
     tail = (f"\n{s['claims']} claims ({'quick' if quick else 'full'}, seed {seed}): "
-            f"{s['verified']} verified, {len(s['refuted_theorems'])} theorem(s) refuted, "
-            f"{len(s['errata'])} erratum/errata in published statements, "
-            f"{s['skipped']} skipped, {s['error']} error(s); {total_seconds:.1f} s; "
+            f"{s['verified']} verified, {s['refuted']} refuted, {s['erratum']} erratum, "
+            f"{s['skipped']} skipped, {s['error']} error; {total_seconds:.1f} s; "
             f"exit code {s['exit_code']}")
     return (table(records) + "\n" + studies(records) + "\n" + findings(records) + "\n"
             + tail)

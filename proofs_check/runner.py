@@ -8,11 +8,24 @@ Outcome per claim (``status``):
 
 ``verified``  every instance satisfied every condition (and the boundary search, when it
               decides, found the conclusion failing where the statement says it must);
-``refuted``   some instance violated a condition; the smallest such instance is the
-              counterexample;
+``refuted``   a ``theorem`` claim: some instance violated a condition (the smallest such
+              instance is the counterexample), or the deciding boundary search or the
+              study (a statistical test) refuted it -- the library is wrong;
+``erratum``   a ``published`` claim (a statement as printed in the seeds) decided false
+              the same way: the printed statement is wrong, not the library (the run
+              does not fail);
 ``skipped``   a library module the claim needs is not available;
 ``error``     the verifier itself failed (an exception raised in ``proofs_check``): the
               claim was not decided.
+
+``STATUSES`` lists them; the table, the JSON and the docs use exactly these words.
+
+The *worst* condition of a claim (``record["worst"]``) is the first in the order of
+:func:`severity` over every condition of every instance -- the largest violation beyond
+its tolerance if any, else the least room in tolerances (``slack / tol``) -- with the
+index of the instance where it occurred; the table, the ERRATA / REFUTED blocks and
+the JSON show this same number.  The *counterexample* is the smallest failing instance
+(fewest array entries), which may be another instance.
 
 An exception raised *inside the library* while checking an instance (for example
 ``omega`` rejecting the map's own output as off the simplex) is a violated condition of
@@ -33,6 +46,20 @@ import numpy as np
 
 from ._num import size_of, to_jsonable
 from .registry import Checks, Claim, Cond, Subject
+
+STATUSES = ("verified", "refuted", "erratum", "skipped", "error")
+
+
+def severity(c: Cond) -> tuple[int, float]:
+    """The order of "worst" (smaller is worse): a violated condition before any that
+    holds, violations by how far they exceed their tolerance (``slack + tol``, most
+    negative first; NaN worst of all), conditions that hold by their room in tolerances
+    (``slack / tol``)."""
+    if math.isnan(c.slack):
+        return (0, -math.inf)
+    if not c.ok:
+        return (0, c.slack + c.tol)
+    return (1, c.ratio)
 
 
 def claim_rng(seed: int, claim_id: str, stream: int) -> np.random.Generator:
@@ -88,16 +115,17 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
     rec: dict[str, Any] = claim.describe()
     rec.update(status=None, n_instances=0, n_failed=0, worst=None, conditions={},
                metrics={}, boundary=None, study=None, counterexample=None,
-               erratum=False, error=None, missing=[])
+               erratum=False, refuted_by=None, error=None, missing=[], method=None)
     missing = subject.available(claim.requires)
     if missing:
         rec.update(status="skipped", missing=missing)
+        rec["method"] = method_text(rec)
         rec["seconds"] = time.perf_counter() - t0
         return rec
     n = claim.n[0] if quick else claim.n[1]
     try:
         rng = claim_rng(seed, claim.id, 0)
-        conds: dict[str, tuple[float, float]] = {}
+        conds: dict[str, tuple[float, float, int]] = {}
         cond_n: dict[str, int] = {}
         metrics: dict[str, list[float]] = {}
         failures: list[tuple[int, int, dict, Checks]] = []
@@ -107,8 +135,8 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
             chk = _run_check(claim, inst)
             for c in chk.conds:
                 prev = conds.get(c.name)
-                if prev is None or Cond(c.name, *prev).ratio > c.ratio:
-                    conds[c.name] = (c.slack, c.tol)
+                if prev is None or severity(Cond(c.name, *prev[:2])) > severity(c):
+                    conds[c.name] = (c.slack, c.tol, i)
                 cond_n[c.name] = cond_n.get(c.name, 0) + 1
             for k, v in chk.metrics.items():
                 metrics.setdefault(k, []).append(v)
@@ -117,13 +145,14 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
         rec["n_instances"] = n
         rec["n_failed"] = len(failures)
         rec["conditions"] = {k: {"worst_slack": s, "tol": t, "n": cond_n[k]}
-                             for k, (s, t) in sorted(conds.items())}
+                             for k, (s, t, _) in sorted(conds.items())}
         if conds:
-            name = min(sorted(conds), key=lambda k: Cond(k, *conds[k]).ratio)
-            s, t = conds[name]
-            rec["worst"] = {"cond": name, "slack": s, "tol": t}
+            name = min(sorted(conds), key=lambda k: severity(Cond(k, *conds[k][:2])))
+            s, t, where = conds[name]
+            rec["worst"] = {"cond": name, "slack": s, "tol": t, "instance_index": where}
         rec["metrics"] = {k: _summ(v) for k, v in sorted(metrics.items())}
         refuted = bool(failures)
+        refuted_by = "instances" if failures else None
         if failures:
             _, idx, inst, chk = min(failures, key=lambda f: (f[0], f[1]))
             rec["counterexample"] = {
@@ -139,6 +168,7 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
             rec["boundary"] = b
             if claim.boundary_decides and b.get("refutes") and not refuted:
                 refuted = True
+                refuted_by = "boundary search"
                 rec["counterexample"] = {"from": "boundary search",
                                          **b.get("counterexample", {})}
         if claim.study is not None:
@@ -147,9 +177,13 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
             rec["study"] = st
             if st.get("refutes") and not refuted:
                 refuted = True
+                refuted_by = "study"
                 rec["counterexample"] = {"from": "study", **st.get("counterexample", {})}
-        rec["status"] = "refuted" if refuted else "verified"
-        rec["erratum"] = refuted and claim.kind == "published"
+        rec["method"] = method_text(rec)
+        rec["status"] = (("erratum" if claim.kind == "published" else "refuted")
+                         if refuted else "verified")
+        rec["erratum"] = rec["status"] == "erratum"
+        rec["refuted_by"] = refuted_by
     except VerifierError as exc:
         rec.update(status="error", error=str(exc))
     except Exception as exc:
@@ -157,6 +191,27 @@ def run_claim(claim: Claim, subject: Subject, seed: int = 0, quick: bool = False
     rec = to_jsonable(rec)
     rec["seconds"] = time.perf_counter() - t0
     return rec
+
+
+def method_text(rec: dict) -> str:
+    """How the claim was decided, in words: ``exact n`` (decisions against exact
+    rationals), ``sampled n`` (instances to a stated rounding tolerance), ``Monte Carlo``
+    with trials per cell, level and power."""
+    kind = rec.get("method_kind", "sampled")
+    n = rec.get("n_instances", 0)
+    base = f"{'exact rationals' if kind == 'exact' else 'sampled'} n={n}"
+    st = rec.get("study") or {}
+    d = st.get("design")
+    if d:
+        base += (f"; Monte Carlo {d['trials']} trials/cell, level "
+                 f"{d.get('family_level', d['level']):.0e}, power {d['power']:.4f} vs rate "
+                 f"{d['alternative']:.2f}")
+    elif kind == "Monte Carlo":
+        d = rec.get("design") or {}
+        base = (f"Monte Carlo n={n} × {d.get('trials', '?')} trials, level "
+                f"{d.get('level', float('nan')):.0e} each, power "
+                f"{d.get('power', float('nan')):.4f} vs {d.get('alternative', '?')}")
+    return base
 
 
 @contextlib.contextmanager
@@ -199,7 +254,7 @@ def run(claims: Iterable[Claim], subject: Subject, seed: int = 0, quick: bool = 
 
 def exit_code(records: list[dict]) -> int:
     """1 iff a ``theorem`` claim is refuted; 2 if none is but the verifier failed on a
-    claim (``error``); else 0 (refuted ``published`` claims are errata: exit 0)."""
+    claim (``error``); else 0 (errata -- published statements decided false -- exit 0)."""
     if any(r["status"] == "refuted" and r["kind"] == "theorem" for r in records):
         return 1
     if any(r["status"] == "error" for r in records):

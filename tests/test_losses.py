@@ -209,3 +209,23 @@ def test_losses_at_huge_scores_are_finite_and_exact(reg):
     # the gap between the top two scores (2.0e284 after rounding) is all that matters
     gap = z[0] - z[1]
     assert L == pytest.approx(gap, rel=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_ksubsets_conjugate_value_shift_and_gradient(k):
+    """SparseMAP k-subsets: Ω*(z) = ⟨z, μ⟩ − Ω(μ) computed directly, Ω*(z + c) = Ω*(z) +
+    k·c (Σμ = k), and ∇Ω* = μ (central differences) -- at scores far from 0, where a
+    conjugate that shifts by max z instead of k·max z is off by (k − 1)·max z."""
+    reg = H.KSubsets(k)
+    rng = np.random.default_rng(k)
+    for shift in (0.0, 3.0, -40.0):
+        z = rng.standard_normal(7) + shift
+        mu = reg.argmax(z)
+        direct = math.fsum(z * mu) - float(reg.omega(mu))
+        assert float(reg.conjugate(z)) == pytest.approx(direct, rel=1e-14, abs=1e-13)
+        assert float(reg.conjugate(z + 1.5)) == pytest.approx(direct + 1.5 * k, rel=1e-14,
+                                                              abs=1e-13)
+        h = 1e-6
+        fd = np.array([(reg.conjugate(z + h * e) - reg.conjugate(z - h * e)) / (2 * h)
+                       for e in np.eye(7)])
+        np.testing.assert_allclose(fd, mu, atol=1e-6)

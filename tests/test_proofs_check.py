@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from hfy_reference import NormEntropy, Tsallis
+from hfy_reference import NormEntropy, Shannon, Tsallis
 from proofs_check import cli, report, runner
 from proofs_check.claims import all_claims
 from proofs_check.registry import Checks, Cond, MapSpec, Subject, patched_module
@@ -98,6 +98,45 @@ class TauOffNormmax(NormEntropy):
         tau, _ = threshold(rows.data, self.alpha, family="normmax")
         V = np.maximum(rows.data - tau[:, None] - 1e-6, 0.0) ** (1 / (self.alpha - 1))
         return V / V.sum(axis=1, keepdims=True)
+
+
+def _perturb_interior(P):
+    """Support entries times 1 ± 1e-9 (alternating), renormalized."""
+    P = np.array(P, dtype=np.float64, copy=True)
+    for r in range(P.shape[0]):
+        s = np.flatnonzero(P[r] > 0)
+        P[r, s] *= 1.0 + 1e-9 * np.where(np.arange(s.size) % 2 == 0, 1.0, -1.0)
+        P[r] /= P[r].sum()
+    return P
+
+
+class PerturbedEntmax(Tsallis):
+    def _map(self, rows):
+        return _perturb_interior(super()._map(rows))
+
+
+class PerturbedNormmax(NormEntropy):
+    def _map(self, rows):
+        return _perturb_interior(super()._map(rows))
+
+
+class PerturbedSoftmax(Shannon):
+    def _map(self, rows):
+        return _perturb_interior(super()._map(rows))
+
+
+@pytest.mark.parametrize(
+    "name, reg",
+    [("1.5-entmax", PerturbedEntmax(1.5)), ("3-entmax", PerturbedEntmax(3.0)),
+     ("sparsemax", PerturbedEntmax(2.0)), ("2-normmax", PerturbedNormmax(2.0)),
+     ("5-normmax", PerturbedNormmax(5.0)), ("softmax", PerturbedSoftmax())],
+)
+def test_interior_entries_off_by_1e_9_are_refuted(subject, name, reg):
+    """Value checks cannot see a 1e-9 map error; the KKT residuals of T1 do."""
+    cid = f"T1.fy[{name}]"
+    r = run_ids(with_map(subject, name, reg), [cid])[cid]
+    assert r["status"] == "refuted", r["worst"]
+    assert any(f["cond"].startswith("KKT") for f in r["counterexample"]["failed"])
 
 
 @pytest.mark.parametrize(
@@ -218,10 +257,10 @@ def test_slides_threshold_is_an_erratum_for_entmax_not_for_m_equal_1(subject):
                              "T4.stationary.slides[3-entmax]",
                              "T4.stationary[1.5-entmax]"])
     e = recs["T4.stationary.slides[1.5-entmax]"]
-    assert e["status"] == "refuted" and e["erratum"] and e["kind"] == "published"
+    assert e["status"] == "erratum" and e["erratum"] and e["kind"] == "published"
     inst = e["counterexample"]["instance"]
     assert inst["assumption_holds"] and inst["beta_times_separation"] == 0.5
-    assert recs["T4.stationary.slides[3-entmax]"]["status"] == "refuted"
+    assert recs["T4.stationary.slides[3-entmax]"]["status"] == "erratum"
     assert recs["T4.stationary.slides[sparsemax]"]["status"] == "verified"
     t = recs["T4.stationary[1.5-entmax]"]
     assert t["status"] == "verified"
@@ -319,7 +358,7 @@ def test_exit_code_rules():
     def rec(kind, status):
         return {"kind": kind, "status": status}
 
-    assert runner.exit_code([rec("theorem", "verified"), rec("published", "refuted")]) == 0
+    assert runner.exit_code([rec("theorem", "verified"), rec("published", "erratum")]) == 0
     assert runner.exit_code([rec("theorem", "refuted")]) == 1
     assert runner.exit_code([rec("theorem", "error")]) == 2
     assert runner.exit_code([rec("theorem", "refuted"), rec("theorem", "error")]) == 1
@@ -330,14 +369,15 @@ RECORD_KEYS = {
     "id": str, "theorem": str, "title": str, "kind": str, "statement": str,
     "formula": str, "source": str, "tolerance": str, "requires": list, "status": str,
     "n_instances": int, "n_failed": int, "conditions": dict, "metrics": dict,
-    "erratum": bool, "missing": list,
+    "erratum": bool, "missing": list, "method": str,
 }
 
 
 def test_json_schema(subject, tmp_path):
     path = tmp_path / "s.json"
     rc = cli.main(["--quick", "--no-progress", "--seed", "3", "--json", str(path), "--only",
-                   "T1.fy[softmax]", "T2.margin[sparsemax]", "T7.angle-probability"])
+                   "T1.fy[softmax]", "T2.margin[sparsemax]", "T7.angle-probability",
+                   "T5.one-step.slides[1.5-entmax]"])
     assert rc in (0, 1)
     text = path.read_text()
     doc = json.loads(text)  # valid JSON, no NaN/inf literals
@@ -352,19 +392,27 @@ def test_json_schema(subject, tmp_path):
         for k, t in RECORD_KEYS.items():
             assert isinstance(r[k], t), (r["id"], k)
         assert r["kind"] in ("theorem", "published")
-        assert r["status"] in ("verified", "refuted", "skipped", "error")
+        assert r["status"] in runner.STATUSES
+        assert r["erratum"] == (r["status"] == "erratum")
+        assert (r["status"] == "erratum") <= (r["kind"] == "published")
+        assert (r["status"] == "refuted") <= (r["kind"] == "theorem")
         assert "seconds" not in r  # timings only under "timing"
-        if r["status"] in ("verified", "refuted"):
+        if r["status"] in ("verified", "refuted", "erratum"):
             assert r["n_instances"] > 0
             w = r["worst"]
-            assert set(w) == {"cond", "slack", "tol"}
+            assert set(w) == {"cond", "slack", "tol", "instance_index"}
+            # the worst is the true worst over the conditions (runner.severity order)
+            sev = [runner.severity(Cond(k, c["worst_slack"], c["tol"]))
+                   for k, c in r["conditions"].items()]
+            assert runner.severity(Cond(w["cond"], w["slack"], w["tol"])) == min(sev)
+            assert r["conditions"][w["cond"]]["worst_slack"] == w["slack"]
             for c in r["conditions"].values():
                 assert set(c) == {"worst_slack", "tol", "n"}
-        if r["status"] == "refuted":
-            assert r["counterexample"]
+        if r["status"] in ("refuted", "erratum"):
+            assert r["counterexample"] and r["refuted_by"]
     s = doc["summary"]
     assert s["claims"] == len(doc["claims"])
-    assert s["verified"] + s["refuted"] + s["skipped"] + s["error"] == s["claims"]
+    assert sum(s[k] for k in runner.STATUSES) == s["claims"]
 
 
 def test_python_dash_m_runs():
@@ -424,3 +472,266 @@ def test_mapspec_margins_are_the_spec_values():
     assert MapSpec("a", None, "norm", alpha=5.0).margin == 1.0
     assert MapSpec("a", None, "ksubsets", k=2).margin == 1.0
     assert MapSpec("a", None, "shannon").margin is None
+
+
+# ---------------------------------------------------------------------------------------
+# T7: the probabilistic claim has power
+# ---------------------------------------------------------------------------------------
+def _inflated_union_theory(theory, factor=2):
+    """A theory whose union-bound capacity is ``factor``× too large: the failure
+    probability it reports for N patterns is the true one for ⌈N/factor⌉."""
+    orig = theory.min_angle_failure_probability
+
+    def mafp(N, theta, D):
+        return orig(max(1, math.ceil(N / factor)), theta, D)
+
+    return patched_module(theory, min_angle_failure_probability=mafp)
+
+
+def test_capacity_design_reports_trials_level_power(subject):
+    r = run_ids(subject, ["T7.capacity[sparsemax]"])["T7.capacity[sparsemax]"]
+    assert r["status"] == "verified"
+    d = r["study"]["design"]
+    assert d["trials"] >= 100 and d["family_level"] <= 1e-6 and d["power"] >= 0.99
+    assert d["size"] <= d["level"]
+    judged = [row for row in r["study"]["rows"] if row["judged"]]
+    assert {row["bound"] for row in judged} == {"union", "paper"}
+    assert "power" in r["method"] and "trials" in r["method"]
+
+
+def test_capacity_bound_inflated_2x_is_refuted(subject):
+    """The union-bound capacity inflated 2×: the Monte Carlo sees failure rates ≈ 0.33
+    where the statement promises ≤ 0.1, and refutes (power ≥ 0.9999 by design)."""
+    bad = Subject(maps=subject.maps, hopfield=subject.hopfield,
+                  theory=_inflated_union_theory(subject.theory),
+                  structured=subject.structured)
+    for seed in (0,):
+        recs = run_ids(bad, ["T7.capacity"], seed=seed)
+        for cid in ("T7.capacity[1.5-entmax]", "T7.capacity[sparsemax]",
+                    "T7.capacity[2-normmax]"):
+            r = recs[cid]
+            assert r["status"] == "refuted", (cid, seed)
+            assert r["counterexample"]["from"] == "study"
+            mc = [x for x in r["study"]["refutations"] if x.get("bound") == "union"]
+            assert mc and all(x["p_value"] <= x["level"] for x in mc), cid
+
+
+def test_printed_capacity_bound_inflated_2x_is_refuted(subject):
+    """``capacity_bound`` 2× too large: still a true probability statement (k ≤ √(2π)),
+    so the Monte Carlo cannot refute it; the formula check of the claim does."""
+    th = subject.theory
+    bad_theory = patched_module(
+        th, capacity_bound=lambda D, p, zeta: 2 * th.capacity_bound(D, p, zeta))
+    bad = Subject(maps=subject.maps, hopfield=subject.hopfield, theory=bad_theory,
+                  structured=subject.structured)
+    r = run_ids(bad, ["T7.capacity[sparsemax]"])["T7.capacity[sparsemax]"]
+    assert r["status"] == "refuted"
+    assert any("capacity_bound" in f["cond"] for f in r["counterexample"]["failed"])
+
+
+def test_binomial_design_is_exact():
+    from scipy.stats import binom
+
+    from proofs_check import _stats
+
+    for n, p, a in ((200, 0.1, 1e-7), (400, 0.1, 1e-6), (50, 0.3, 1e-3)):
+        k = _stats.critical_count(n, p, a)
+        assert binom.sf(k - 1, n, p) <= a < binom.sf(k - 2, n, p)
+        t = _stats.upper_test(k, n, p, a)
+        assert t["refutes"] and t["cp_lower"] > p  # Clopper-Pearson agrees with the test
+        t = _stats.upper_test(k - 1, n, p, a)
+        assert not t["refutes"] and t["cp_lower"] <= p
+
+
+# ---------------------------------------------------------------------------------------
+# sequential k-subsets through the stack
+# ---------------------------------------------------------------------------------------
+def _seq_subject(subject, cls):
+    return Subject(maps=subject.maps, hopfield=subject.hopfield, theory=subject.theory,
+                   structured=patched_module(subject.structured, SequentialKSubsets=cls))
+
+
+def _seq_broken():
+    from hfy_reference import SequentialKSubsets
+
+    class ConjugateTwiceW(SequentialKSubsets):
+        """Ω* with the pairwise score counted twice (off by w·Σν)."""
+
+        def _conj_from(self, rows, P, info):
+            from hfy_reference.structured import _kernels
+
+            return super()._conj_from(rows, P, info) + self.w * info[
+                :, _kernels().INFO_NU]
+
+    class LossWithoutPairs(SequentialKSubsets):
+        """The FY loss without the pairwise terms w(Σν − b_y)."""
+
+        def _loss_rows(self, rows, Y):
+            from hfy_reference.structured import _kernels
+
+            P, info = self._map_info(rows)
+            by = np.sum(Y[:, 1:] * Y[:, :-1], axis=1)
+            return super()._loss_rows(rows, Y) - self.w * (info[:, _kernels().INFO_NU] - by)
+
+    class IgnoresW(SequentialKSubsets):
+        """μ computed as if w = 0 (the pairwise score dropped from the solver)."""
+
+        def _map_info(self, rows):
+            return self._run_w(rows.data, 0.0)
+
+    return {"conjugate-twice-w": (ConjugateTwiceW, ["T1.fy[seq-2-subsets,w=0.5]"]),
+            "loss-without-pairs": (LossWithoutPairs, ["T1.fy[seq-3-subsets,w=0.3]"]),
+            "ignores-w": (IgnoresW, ["T1.fy[seq-2-subsets,w=0.5]",
+                                     "T9.seq-stationary[seq-2-subsets,w=0.5]",
+                                     "T9.seq-one-step[seq-3-subsets,w=0.3]",
+                                     "T9.seq-eps-ball[seq-2-subsets,w=0.5]"])}
+
+
+@pytest.mark.parametrize("which", ["conjugate-twice-w", "loss-without-pairs", "ignores-w"])
+def test_broken_sequential_is_refuted(subject, which):
+    cls, ids = _seq_broken()[which]
+    recs = run_ids(_seq_subject(subject, cls), ids)
+    for cid in ids:
+        assert recs[cid]["status"] == "refuted", (which, cid)
+
+
+def test_sequential_claims_check_both_sides(subject):
+    recs = run_ids(subject, ["T9.seq-stationary", "T9.seq-one-step", "T9.seq-eps-ball"])
+    for cid, r in recs.items():
+        assert r["status"] == "verified", cid
+        names = list(r["conditions"])
+        assert any("⇒" in n and ("fails" in n or "above" in n) for n in names), cid
+        assert len(names) >= 2, cid
+
+
+# ---------------------------------------------------------------------------------------
+# the seeds' remaining statements: FY difference, CCCP convergence, sparsity in α
+# ---------------------------------------------------------------------------------------
+def _with_network(subject, cls):
+    return Subject(maps=subject.maps,
+                   hopfield=patched_module(subject.hopfield, HopfieldNetwork=cls),
+                   theory=subject.theory, structured=subject.structured)
+
+
+def test_energy_difference_needs_the_constant_and_psi(subject):
+    H = subject.hopfield
+
+    class NoConstant(H.HopfieldNetwork):
+        def energy(self, q):
+            return super().energy(q) - self.constant
+
+    class HalfPsi(H.HopfieldNetwork):  # Ψ counted half: a q-dependent error
+        def energy(self, q):
+            q = np.asarray(q, dtype=np.float64)
+            return super().energy(q) - 0.25 * np.sum(q * q, axis=-1)
+
+    ids = ["T3.fy-difference[sparsemax]", "T3.fy-difference[softmax]"]
+    for cls in (NoConstant, HalfPsi):
+        recs = run_ids(_with_network(subject, cls), ids)
+        for cid in ids:
+            assert recs[cid]["status"] == "refuted", (cls.__name__, cid)
+
+
+def test_overshooting_update_fails_sufficient_decrease(subject):
+    H = subject.hopfield
+
+    class Overshoot(H.HopfieldNetwork):
+        """q ← q + 2(Xᵀŷ − q): same fixed points, not the CCCP step."""
+
+        def step(self, q):
+            q = np.asarray(q, dtype=np.float64)
+            return q + 2.0 * (super().step(q) - q)
+
+    ids = ["T3.convergence[1.5-entmax]", "T3.convergence[softmax]"]
+    recs = run_ids(_with_network(subject, Overshoot), ids)
+    for cid in ids:
+        r = recs[cid]
+        assert r["status"] == "refuted", cid
+        assert any("sufficient decrease" in f["cond"]
+                   for f in r["counterexample"]["failed"]), cid
+
+
+def test_sparsity_in_alpha_reversed_statement_is_refuted(subject):
+    from proofs_check.claims import t08_sparsity
+
+    for fam, name in (("tsallis", "entmax"), ("norm", "normmax")):
+        claim = t08_sparsity.make_claim(subject, fam, name, reverse=True)
+        r = runner.run_claim(claim, subject, seed=0, quick=True)
+        assert r["status"] == "refuted", name
+
+
+class RescaledEntmax(Tsallis):
+    """entmax_α(z/(α−1)²): a family whose supports are not nested in α."""
+
+    def _map(self, rows):
+        from hfy_reference import _validation as V
+
+        c = 1.0 / (self.alpha - 1.0) ** 2
+        return super()._map(V.Rows(rows.data * c, rows.rowmax * c, rows.axis,
+                                   rows.moved_shape, rows.dtype))
+
+
+def test_sparsity_in_alpha_catches_a_non_nested_family(subject):
+    r = run_ids(with_map(subject, "1.5-entmax", RescaledEntmax(1.5)),
+                ["T8.sparsity-alpha[entmax]"])["T8.sparsity-alpha[entmax]"]
+    assert r["status"] == "refuted"
+
+
+def test_report_shows_one_worst_and_one_vocabulary(subject):
+    """The worst condition (whole name, slack, tol) is the same text in the table, in the
+    ERRATA / REFUTED blocks and in the JSON record; statuses are the runner's words."""
+    ids = ["T5.one-step.slides[1.5-entmax]", "T2.margin[sparsemax]"]
+    broken = with_map(subject, "1.5-entmax", ScaledEntmax(1.5))
+    recs = list(run_ids(subject, ids).values()) + list(
+        run_ids(broken, ["T2.margin[1.5-entmax]"]).values())
+    text = report.render(recs, 1.0, True, 0)
+    table, _, rest = text.partition("ERRATA")
+    for r in recs:
+        w = report.worst_text(r)
+        assert r["worst"]["cond"] in w and "…" not in w
+        row = next(line for line in table.splitlines() if line.startswith(r["id"] + " "))
+        assert row.endswith(w), (row, w)
+        assert f" {r['status']} " in row
+        if r["status"] in ("erratum", "refuted"):
+            assert f"worst: {w}" in rest
+    assert {r["status"] for r in recs} == {"erratum", "verified", "refuted"}
+    # for a refutation the worst is the largest violation: no failing condition of the
+    # counterexample exceeds its tolerance by more
+    for r in recs:
+        if r["status"] in ("erratum", "refuted") and r["counterexample"].get("failed"):
+            w = r["worst"]
+            for f in r["counterexample"]["failed"]:
+                assert w["slack"] + w["tol"] <= f["slack"] + f["tol"]
+    assert "ERRATUM" not in text and " ok " not in text
+
+
+def test_quick_run_verifies_every_theorem(subject):
+    """The library against every claim (quick mode): no theorem refuted, no error; the
+    published statements known to be errata are exactly the four of the slides."""
+    recs = runner.run(all_claims(subject), subject, seed=0, quick=True)
+    bad = [(r["id"], r["status"], r.get("worst"), r.get("error")) for r in recs
+           if r["status"] in ("refuted", "error")]
+    assert not bad, bad
+    errata = sorted(r["id"] for r in recs if r["status"] == "erratum")
+    assert errata == ["T4.stationary.slides[1.5-entmax]", "T4.stationary.slides[3-entmax]",
+                      "T5.one-step.slides[1.5-entmax]", "T6.eps-ball.slides[1.5-entmax]"]
+
+
+def test_energy_without_the_averaging_factor_is_refuted(subject):
+    """k-subsets with averaging: E = −Ω*(βXq)/(βk) + ½‖q‖² + c; an energy with −Ω*/β
+    (the factor 1/k dropped) is not descended by q ← Xᵀμ/k at the CCCP rate."""
+    H = subject.hopfield
+
+    class NoAverageFactor(H.HopfieldNetwork):
+        def energy(self, q):
+            E = super().energy(q)
+            if self._s == 1.0:
+                return E
+            Q = np.atleast_2d(np.asarray(q, dtype=np.float64))
+            conj = np.asarray(self.reg.conjugate(self.beta * Q @ self.X.T))
+            out = E - conj * (1 / self.beta - 1 / (self.beta * self._s))
+            return out if np.ndim(q) == 2 else float(out[0])
+
+    r = run_ids(_with_network(subject, NoAverageFactor),
+                ["T3.convergence[2-subsets]"])["T3.convergence[2-subsets]"]
+    assert r["status"] == "refuted"

@@ -4,6 +4,9 @@ For scores ``z`` and a point ``y`` of the domain (simplex, or capped simplex for
 k-subsets), with ``ŷ = ŷ_Ω(z)``:
 
 * Ω is the SPEC §1 formula (``reg.omega`` against the table);
+* ``ŷ`` satisfies the optimality (KKT) conditions to a few ulps (:mod:`._kkt`): value
+  checks cannot see an error below their step squared, this one sees a relative 1e-9
+  perturbation of interior entries;
 * ``ŷ`` lies in the domain (entries ≥ 0, ≤ 1 for k-subsets, summing to 1 or k);
 * ``ŷ`` maximizes ``⟨z,p⟩ − Ω(p)``: ``L(z; p) = Ω(p) − Ω(ŷ) − ⟨z, p − ŷ⟩ ≥ 0`` for
   random ``p`` and for ``p = ŷ + h(e_j − e_i)`` (h down to 1e-7: a wrong ``ŷ`` loses at
@@ -25,12 +28,15 @@ import numpy as np
 
 from .._num import EPS, capped_simplex_point, gamma, log_uniform, simplex_point
 from ..registry import Checks, Claim, MapSpec, Subject
+from ._kkt import kkt
 
 TOL_TEXT = (
     "Ω values: 4·γ_{N+2}·S (S = Σ|terms| of the SPEC formula; γ_n = n·eps/2, the bound of "
     "an n-term float sum, Higham §3.1) plus 4 ulps; L from library values: the sum of the "
     "two Ω tolerances plus 2·γ_{N+2}·Σ|z_i − max z|(|p_i| + |ŷ_i|); sums of ŷ: 2(N+1) ulps "
-    "of the total (each entry is rounded once, up to the last-bit accuracy of pow)."
+    "of the total (each entry is rounded once, up to the last-bit accuracy of pow); KKT: "
+    "the spread of the per-entry threshold estimates within 4 ulps of max|s_i| plus "
+    "((α−1)·4 + 4) ulps of max ŷ_i^(α−1) (measured ≤ 0.35 of it over 3000 inputs per map)."
 )
 
 
@@ -99,6 +105,8 @@ def make_claim(spec: MapSpec) -> Claim:
         ok &= c.close("Σŷ = total", math.fsum(p), total, 2 * (n + 1) * EPS * total)
         if not ok:
             return c
+        # -- ŷ is optimal to the ulp: KKT residuals (see _kkt) ----------------------
+        kkt(spec, z, p, c)
         # -- Ω is the SPEC formula --------------------------------------------------
         for name, q in (("ŷ", p), ("y", y), ("p", inst["others"][0])):
             w, _ = spec.omega_spec(q)
@@ -197,7 +205,8 @@ def make_claim(spec: MapSpec) -> Claim:
             "the FY loss L(z;y) = Ω*(z) + Ω(y) − ⟨z,y⟩ is ≥ 0, zero exactly at y = ŷ, "
             "convex in z with gradient ŷ − y."
         ),
-        formula=f"{formula}: L ≥ 0; L = 0 ⇔ y = ŷ_Ω(z); L convex in z; ∇_z L = ŷ_Ω(z) − y",
+        formula=(f"{formula}: KKT(ŷ_Ω(z)) to ulps; L ≥ 0; L = 0 ⇔ y = ŷ_Ω(z); L convex "
+                 "in z; ∇_z L = ŷ_Ω(z) − y"),
         source="SPEC §3; Blondel, Martins & Niculae (JMLR 2020), Prop. 2",
         kind="theorem",
         tolerance=TOL_TEXT,

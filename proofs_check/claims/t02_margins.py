@@ -167,7 +167,7 @@ def make_margin_claim(spec: MapSpec) -> Claim:
         check=check,
         boundary=boundary,
         boundary_decides=True,
-        n=(20, 200),
+        n=(20, 200), method="exact",
         map=spec.name,
     )
 

@@ -145,7 +145,7 @@ def make_claim(spec: MapSpec, subject: Subject, published: bool, post=None,
         source=H.SLIDES if published else H.PAPER,
         tolerance=TOL_TEXT,
         generate=generate, check=check, boundary=boundary, boundary_decides=True,
-        n=(16, 160), requires=("hopfield.HopfieldNetwork",),
+        n=(16, 160), requires=("hopfield.HopfieldNetwork",), method="exact",
     )
 
 

@@ -182,7 +182,7 @@ def make_claim(spec: MapSpec, subject: Subject, published: bool, post=None,
         source=H.SLIDES if published else H.PAPER,
         tolerance=TOL_TEXT,
         generate=generate, check=check, boundary=boundary, boundary_decides=True,
-        n=(12, 120), requires=("hopfield.HopfieldNetwork",),
+        n=(12, 120), requires=("hopfield.HopfieldNetwork",), method="exact",
     )
 
 

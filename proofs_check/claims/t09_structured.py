@@ -151,7 +151,7 @@ def ksubsets_claims(spec: MapSpec, subject: Subject) -> list[Claim]:
             tolerance=("s_y to (k+2) ulps of Σ|x_i| (summation order); β at least 4ρ "
                        "from the threshold (ρ the rounding bound of βXq); outside δ ≥ 1e-5"),
             generate=generate, check=check, boundary=boundary, boundary_decides=True,
-            n=(12, 120), requires=("hopfield.HopfieldNetwork",))
+            n=(12, 120), requires=("hopfield.HopfieldNetwork",), method="exact")
 
     # (b) one step -------------------------------------------------------------------
     def gen_one(rng, idx):
@@ -252,7 +252,7 @@ def ksubsets_claims(spec: MapSpec, subject: Subject) -> list[Claim]:
               _sum_tol(X, k))
         return c
 
-    common = dict(theorem="T9", kind="theorem", map=spec.name, source=SRC,
+    common = dict(theorem="T9", kind="theorem", map=spec.name, source=SRC, method="exact",
                   requires=("hopfield.HopfieldNetwork",))
     return [
         make_stationary(False),
@@ -345,7 +345,7 @@ def sequential_claim(subject: Subject, k: int, w_kind: str) -> Claim:
         tolerance=("the condition is decided exactly (fractions, all C(N,k) structures); "
                    "z is 1e-9 (relative) or more inside, 1e-5 or more outside; μ = a_y to "
                    "2 ulps"),
-        generate=generate, check=check, n=(10, 100),
+        generate=generate, check=check, n=(10, 100), method="exact",
         requires=("structured.SequentialKSubsets",),
     )
 

@@ -119,7 +119,7 @@ def uniform_claim(spec: MapSpec) -> Claim:
                    "more above the threshold, 1e-6 or more below it; decided on the float "
                    "input with fractions"),
         generate=generate, check=check, boundary=boundary, boundary_decides=True,
-        n=(16, 160))
+        n=(16, 160), method="exact")
 
 
 def attractor_claim(subject: Subject) -> Claim:
@@ -185,7 +185,7 @@ def attractor_claim(subject: Subject) -> Claim:
         tolerance=("x̄_S to (|S|+4)·2 ulps of max|X| (averaging order); the support is "
                    "decided exactly on the float scores (SPEC §1 criterion, fractions); "
                    "patterns of full row rank so other averages differ"),
-        generate=generate, check=check, n=(12, 120),
+        generate=generate, check=check, n=(12, 120), method="exact",
         requires=("hopfield.HopfieldNetwork",))
 
 

@@ -66,7 +66,7 @@ def combined_claim(spec: MapSpec, subject: Subject, post: str) -> Claim:
         source=SRC, tolerance=t04_stationary.TOL_TEXT + " (γ_{D+2} more for the "
         "normalization)",
         generate=generate, check=check, boundary=boundary, boundary_decides=True,
-        n=(18, 150), requires=("hopfield.HopfieldNetwork", "hopfield.L2Ball",
+        n=(18, 150), method="exact", requires=("hopfield.HopfieldNetwork", "hopfield.L2Ball",
                                "hopfield.LayerNorm"),
     )
 
