@@ -318,7 +318,7 @@ def sparsemax(z: ArrayLike, axis: int = -1, *, method: str = "auto") -> np.ndarr
     return entmax(z, 2.0, axis, method=method)
 
 
-def entmax(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
+def entmax(z: ArrayLike, alpha: float | ArrayLike = 1.5, axis: int = -1, *,
            method: str = "auto") -> np.ndarray:
     r"""α-entmax: the Tsallis-entropy regularized argmax [PNM19]_.
 
@@ -399,7 +399,7 @@ def entmax(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     return rows.restore(entmax_rows(rows, a, code))
 
 
-def normmax(z: ArrayLike, alpha: float = 2.0, axis: int = -1, *,
+def normmax(z: ArrayLike, alpha: float | ArrayLike = 2.0, axis: int = -1, *,
             method: str = "auto") -> np.ndarray:
     r"""α-normmax: the norm-entropy regularized argmax [SNMM24]_.
 
