@@ -44,12 +44,9 @@ the bivariate closed form, dimension :math:`\ge 4` is
 :func:`scipy.stats.multivariate_normal.cdf` (randomized quasi-Monte Carlo, absolute
 error target ``abseps``).
 
-References: [FANM22]_ A. Farinhas, W. Aziz, V. Niculae, A. F. T. Martins, *Sparse
-communication via mixed distributions*, ICLR 2022.  [LWK18]_ C. Louizos, M. Welling,
-D. P. Kingma, *Learning sparse neural networks through L0 regularization*, ICLR 2018
-(binary Hard Concrete).  [MMT17]_ C. J. Maddison, A. Mnih, Y. W. Teh, *The Concrete
-distribution*, ICLR 2017.  [Owe56]_ D. B. Owen, *Tables for computing bivariate normal
-probabilities*, Ann. Math. Statist. 27 (1956).
+References: [FANM22]_ (mixed distributions), [LWK18]_ (binary Hard Concrete),
+[MMT17]_ (the Concrete distribution), [Owe56]_ (bivariate normal probabilities); the
+one bibliography of the project is ``docs/references.md``.
 
 Importing this module is cheap (NumPy only); SciPy is imported on first use.
 """
