@@ -262,3 +262,24 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
         raise ValueError(
             f"{name_a} and {name_b} must have the same shape; got {a.shape} and {b.shape}"
         )
+
+
+def caps_below(U: np.ndarray, total: float) -> np.ndarray:
+    """Rows of the caps ``U`` (shape ``(rows, N)``, entries in ``[0, inf]``, masked
+    entries set to 0) whose *exact* sum is below ``total`` (infeasible capped simplex).
+
+    A float64 sum can decide this wrongly in both directions (``3 * fl(1/3) < 1``
+    exactly, but sums to 1.0 in float64).  The float sum decides the rows that are
+    clearly on one side (its error is below ``N eps`` of the sum); the others are
+    decided by ``math.fsum`` of the row and ``-total``, whose sign is exact (``fsum``
+    is correctly rounded and the exact result is a multiple of ``2**-1074``).
+    """
+    n = U.shape[1]
+    C = np.minimum(U, total)  # a cap above the total decides alone; no overflow
+    s = C.sum(axis=1)
+    slack = 2.0 * (n + 2) * np.finfo(np.float64).eps * total
+    below = s < total - slack
+    unsure = np.flatnonzero(~below & (s <= total + slack))
+    for r in unsure:
+        below[r] = math.fsum([*C[r].tolist(), -total]) < 0.0
+    return below

@@ -41,6 +41,7 @@ References: [MA16]_ sparsemax, [PNM19]_ entmax, [BMN20]_ Fenchel-Young losses,
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -99,11 +100,38 @@ def _method_code(method: str, closed_form: bool, what: str) -> int:
     return code
 
 
-def _power(rows: V.Rows, c: float, a: float, e: float, normalize: bool, method: int):
+def _dd(q: Fraction) -> tuple[float, float]:
+    """The double-double ``hi + lo`` nearest to the rational ``q``."""
+    hi = float(q)
+    return hi, float(q - Fraction(hi))
+
+
+def _exponents(alpha: float, family: str) -> tuple[float, float, float, float, float]:
+    """``(c, a, alo, e, elo)`` for ``power_rows``: the scale ``c`` of the scores and the
+    exponents of the threshold equation (``a``) and of the output (``e``) as
+    double-doubles of their exact values for the float64 ``alpha`` (``alpha > 1``).
+
+    ``1/(alpha - 1)`` is not a float64; rounding it moves a tiny output ``p = b**e`` by
+    ``|log p| 2**-53`` relative, hence the low parts.
+    """
+    if math.isinf(alpha):  # normmax only: uniform on sparsemax's support
+        return 1.0, 1.0, 0.0, 0.0, 0.0
+    al = Fraction(alpha)
+    if family == "entmax":
+        c = alpha - 1.0  # exact for alpha <= 2**53
+        a, alo = _dd(1 / Fraction(c))
+        return c, a, alo, a, alo
+    a, alo = _dd(al / (al - 1))
+    e, elo = _dd(1 / (al - 1))
+    return 1.0, a, alo, e, elo
+
+
+def _power(rows: V.Rows, c: float, a: float, e: float, normalize: bool, method: int,
+           alo: float = 0.0, elo: float = 0.0):
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
-    _kernel("power_rows", rows.data)(rows.data, rows.rowmax, c, a, e, normalize, method,
-                                     out, info)
+    _kernel("power_rows", rows.data)(rows.data, rows.rowmax, c, a, alo, e, elo, normalize,
+                                     method, out, info)
     return out, info
 
 
@@ -125,16 +153,15 @@ def entmax_rows(rows: V.Rows, alpha: float, method: int = 0) -> np.ndarray:
         return softmax_rows(rows)
     if math.isinf(alpha):
         return argmax_rows(rows)
-    c = alpha - 1.0
-    return _power(rows, c, 1.0 / c, 1.0 / c, False, method)[0]
+    c, a, alo, e, elo = _exponents(alpha, "entmax")
+    return _power(rows, c, a, e, False, method, alo, elo)[0]
 
 
 def normmax_rows(rows: V.Rows, alpha: float, method: int = 0) -> np.ndarray:
     if alpha == 1.0:
         return argmax_rows(rows)
-    if math.isinf(alpha):
-        return _power(rows, 1.0, 1.0, 0.0, True, method)[0]
-    return _power(rows, 1.0, alpha / (alpha - 1.0), 1.0 / (alpha - 1.0), True, method)[0]
+    c, a, alo, e, elo = _exponents(alpha, "normmax")
+    return _power(rows, c, a, e, True, method, alo, elo)[0]
 
 
 def ksubsets_rows(rows: V.Rows, k: int) -> np.ndarray:
@@ -456,23 +483,31 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
             f"upper must be >= 0 (np.inf allowed); got min(upper) = {float(umin)!r}"
         )
     scalar = u.strides == (0,) * u.ndim  # one cap for every entry: no array needed
-    if scalar:
+    masked = np.isneginf(rows.data.min())
+    if scalar:  # feasible iff c * (number of unmasked entries) >= 1, decided exactly
         c = float(u.flat[0])
         U = np.ones((1, 1))
-        total = c * np.isfinite(rows.data).sum(axis=1) if np.isneginf(rows.data.min()) \
-            else np.full(rows.data.shape[0], c * rows.data.shape[1])
+        count = np.isfinite(rows.data).sum(axis=1) if masked \
+            else np.full(rows.data.shape[0], rows.data.shape[1])
+        cmin = int(count.min())
+        if not math.isinf(c) and Fraction(c) * cmin < 1:
+            r = int(np.argmin(count))
+            raise ValueError(
+                "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
+                f"entries must sum to >= 1 in every slice; slice {r} has {cmin} unmasked "
+                f"entries with upper = {c!r}, which sum to {Fraction(c) * cmin} exactly"
+            )
     else:
         U = np.ascontiguousarray(np.moveaxis(u, rows.axis, -1).reshape(rows.data.shape))
-        if np.isneginf(rows.data.min()):
-            total = np.where(np.isneginf(rows.data), 0.0, U).sum(axis=1)
-        else:
-            total = U.sum(axis=1)
-    if (total < 1.0).any():
-        r = int(np.argmin(total))
-        raise ValueError(
-            "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
-            f"entries must sum to >= 1 in every slice; slice {r} sums to {float(total[r])!r}"
-        )
+        Um = np.where(np.isneginf(rows.data), 0.0, U) if masked else U
+        bad = V.caps_below(Um, 1.0)
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
+                f"entries must sum to >= 1 in every slice; slice {r} sums to "
+                f"{math.fsum(Um[r].tolist())!r} (exactly below 1)"
+            )
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
     if scalar:
@@ -504,14 +539,12 @@ def threshold(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     if family == "entmax":
         if math.isinf(a):
             raise ValueError("alpha must be finite for family='entmax' (argmax)")
-        c = a - 1.0
-        _, info = _power(rows, c, 1.0 / c, 1.0 / c, False, 0)
+        c, ea, alo, e, elo = _exponents(a, "entmax")
+        _, info = _power(rows, c, ea, e, False, 0, alo, elo)
         tau = info[:, 0] + info[:, 1] + c * rows.rowmax
     else:
-        if math.isinf(a):
-            _, info = _power(rows, 1.0, 1.0, 0.0, True, 0)
-        else:
-            _, info = _power(rows, 1.0, a / (a - 1.0), 1.0 / (a - 1.0), True, 0)
+        c, ea, alo, e, elo = _exponents(a, "normmax")
+        _, info = _power(rows, c, ea, e, True, 0, alo, elo)
         tau = info[:, 0] + info[:, 1] + rows.rowmax
     shape = rows.moved_shape[:-1]
     tau = tau.reshape(shape)

@@ -809,8 +809,8 @@ def _family(which: str, params: dict, n: int, finite: np.ndarray):
         raise ValueError("upper contains NaN; upper bounds must be in [0, inf]")
     if (u < 0).any():
         raise ValueError(f"upper must be >= 0 (np.inf allowed); got min(upper) = {u.min()!r}")
-    tot = math.fsum(np.minimum(u[finite], 1.0))
-    if tot < 1.0:
+    # exact: fsum is correctly rounded, so the sign of sum(u) - 1 is exact
+    if math.fsum([*np.minimum(u[finite], 1.0).tolist(), -1.0]) < 0.0:
         raise ValueError(
             "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
             f"entries must sum to >= 1; they sum to {math.fsum(u[finite])!r}"
