@@ -81,7 +81,26 @@ def as_float_array(x, name: str, allow_0d: bool = False) -> tuple[np.ndarray, np
         )
     if a.size == 0:
         raise ValueError(f"{name} is empty (shape {a.shape}); at least one entry is required")
+    if a.dtype.kind in "iu" and a.dtype.itemsize >= 8:
+        _check_exact_ints(a, name)
     return np.asarray(a, dtype=np.float64), out_dtype
+
+
+_INT_EXACT = 2**53  # every integer of magnitude <= 2**53 is a float64
+
+
+def _check_exact_ints(a: np.ndarray, name: str) -> None:
+    """Refuse 64-bit integers that float64 cannot hold exactly (as longdouble is
+    refused): the results are exact for the float64 input, so a silent rounding of the
+    input would be the only inexact step."""
+    lo, hi = int(a.min()), int(a.max())
+    if max(-lo, hi) > _INT_EXACT:
+        bad = hi if hi > _INT_EXACT else lo
+        raise ValueError(
+            f"{name} has integer entries above 2**53 in magnitude (e.g. {bad}), which "
+            "float64 cannot represent exactly (results are computed in float64); "
+            f"convert explicitly with {name}.astype(np.float64) to accept the rounding"
+        )
 
 
 def check_axis(axis, ndim: int, name: str = "axis") -> int:

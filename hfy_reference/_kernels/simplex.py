@@ -800,26 +800,40 @@ def power_rows_serial(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
 def _softmax_row(row, m, o):
-    """Softmax of one row.  The shift is error-free, ``z_i - m = d + e`` exactly
-    (``two_sum``), and ``exp(d + e) = exp(d) (1 + e)`` to ``2**-100`` (``|e|`` is at most
-    half an ulp of ``d``, below ``1e-13``): rounding ``z_i - m`` alone would move a
-    small entry by ``|z_i - m| 2**-53`` relative (hundreds of ulp at ``e**-700``)."""
+    """Softmax of one row, each entry within 1.5 ulp of the exact value (measured:
+    ``docs/accuracy.md``).
+
+    The shift is error-free, ``z_i - m = d + e`` exactly (``two_sum``), and
+    ``exp(d + e) = v + v e`` with ``v = exp(d)`` to ``2**-100`` (``|e|`` is at most half
+    an ulp of ``d``, below ``1e-13``): rounding ``z_i - m`` alone would move a small
+    entry by ``|z_i - m| 2**-53`` relative (hundreds of ulp at ``e**-700``).  The
+    numerator ``v + v e`` and the compensated sum ``S = sh + sl`` are kept as pairs, and
+    the quotient ``q = v / sh`` is corrected with its exact remainder
+    (``two_prod``), so the only roundings are ``exp``'s and the final one.
+    """
+    n = row.shape[0]
     s = 0.0
     cc = 0.0
-    for i in range(row.shape[0]):
+    for i in range(n):
         d = row[i] - m
         bp = d - row[i]
         e = (row[i] - (d - bp)) + (-m - bp)
         v = math.exp(d)
-        if v != 0.0:  # (e is NaN when z_i - m overflows or z_i = -inf)
-            v += v * e
         o[i] = v
-        s, cc = neumaier(s, cc, v)
+        if v != 0.0:  # (e is NaN when z_i - m overflows or z_i = -inf)
+            s, cc = neumaier(s, cc, v)
+            cc += v * e
     sh, sl = two_sum(s, cc)
-    r = sl / sh  # the low part of the sum, relative: o = v / (sh + sl)
-    for i in range(row.shape[0]):
-        q = o[i] / sh
-        o[i] = q - q * r
+    for i in range(n):
+        v = o[i]
+        if v == 0.0:
+            continue
+        d = row[i] - m
+        bp = d - row[i]
+        e = (row[i] - (d - bp)) + (-m - bp)
+        q = v / sh
+        p, pe = two_prod(q, sh)
+        o[i] = q + (((v - p) - pe) + v * e - q * sl) / sh
 
 
 @njit(cache=True)
@@ -915,42 +929,93 @@ def _inner_bp(th, tl, wh, wl, i, loh, lol, hih, hil):
 
 
 @njit(cache=True)
-def _capped_solve(th, tl, v, n, state, K, out):
-    """``tau`` for given states (0 zero, 1 linear, 2 capped), relative to a shift.
-
-    ``tau = (sum_capped v + sum_linear t - K) / #linear``; the linear entries lie within
-    ``K`` of each other, so the sum is formed relative to the first linear entry
-    ``s``: ``out[0:2] = s`` and ``out[2:4] = tau - s`` (double-doubles of size
-    ``O(K)``, no cancellation at any score scale).  Returns the number of linear
-    entries (0: ``tau`` is not determined; the states alone give the solution).
-    """
-    ch, cl = 0.0, 0.0
-    sh, sl = 0.0, 0.0
-    lsh, lsl = 0.0, 0.0
-    nl = 0
-    for i in range(n):
-        if state[i] == 2:
-            ch, cl = dd_add(ch, cl, v[i], 0.0)
-        elif state[i] == 1:
-            if nl == 0:
-                sh, sl = th[i], tl[i]
-            dh, dl = dd_base(th[i], tl[i], sh, sl)
-            lsh, lsl = dd_add(lsh, lsl, dh, dl)
-            nl += 1
-    out[0] = sh
-    out[1] = sl
-    if nl == 0:
-        out[2] = np.nan
-        out[3] = 0.0
-        return 0
-    fh, fl = dd_add(ch, cl, -K, 0.0)
-    fh, fl = dd_add(fh, fl, lsh, lsl)
-    out[2], out[3] = dd_div_int(fh, fl, nl)
-    return nl
+def _grow(e, m, b):
+    """Add ``b`` to the expansion ``e[:m]`` in place (Shewchuk's grow-expansion with
+    zero elimination): ``e[:m']`` are non-overlapping float64 numbers of increasing
+    magnitude whose exact sum is the old sum plus ``b``.  Returns ``m'``."""
+    q = b
+    k = 0
+    for i in range(m):
+        q, h = two_sum(q, e[i])
+        if h != 0.0:
+            e[k] = h
+            k += 1
+    if q != 0.0 or k == 0:
+        e[k] = q
+        k += 1
+    return k
 
 
 @njit(cache=True)
-def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, out):
+def _exp_value(e, m):
+    """The sum of the expansion ``e[:m]``, rounded (smallest components first: within
+    an ulp of the exact sum; its sign is exact)."""
+    x = 0.0
+    for i in range(m):
+        x += e[i]
+    return x
+
+
+@njit(cache=True)
+def _numerator(e, m, nl, dh, dl, vi, T):
+    """``T[:k] = nl (dh + dl) - E - nl vi`` exactly (``E = e[:m]``; ``vi = 0`` for the
+    plain numerator).  Returns ``k``."""
+    k = 0
+    for i in range(m):
+        T[i] = -e[i]
+    k = m
+    ph, pe = two_prod(dh, float(nl))
+    k = _grow(T, k, pe)
+    k = _grow(T, k, ph)
+    if dl != 0.0:
+        ph, pe = two_prod(dl, float(nl))
+        k = _grow(T, k, pe)
+        k = _grow(T, k, ph)
+    if vi != 0.0:
+        ph, pe = two_prod(vi, float(nl))
+        k = _grow(T, k, -pe)
+        k = _grow(T, k, -ph)
+    return k
+
+
+@njit(cache=True)
+def _capped_solve(th, v, n, state, K, E):
+    """The exact threshold for given states (0 zero, 1 linear, 2 capped).
+
+    ``tau = s + E / nl`` with ``s`` the first linear entry, ``nl`` the number of linear
+    entries and ``E = sum_capped v + sum_linear (t - s) - K`` summed *exactly* into the
+    expansion ``E`` (every ``t - s`` is an exact pair).  An entry ``j`` then has the
+    exact numerator ``nl (t_j - s) - E = nl (t_j - tau)`` (``_numerator``): its state
+    and its value ``p_j = numerator / nl`` (two roundings) need no rounded ``tau``,
+    so that a probability of 1e-300 next to ones of order 1 is resolved.  Returns
+    ``(nl, m, s)`` (``m`` components in ``E``; ``nl = 0``: ``tau`` is not determined,
+    the states alone give the solution).
+    """
+    m = 0
+    sh = 0.0
+    nl = 0
+    for i in range(n):
+        if state[i] == 1:
+            sh = th[i]
+            nl += 1
+            break
+    for i in range(n):
+        if state[i] == 2:
+            m = _grow(E, m, v[i])
+        elif state[i] == 1:
+            dh, dl = two_sum(th[i], -sh)
+            m = _grow(E, m, dl)
+            m = _grow(E, m, dh)
+    m = _grow(E, m, -K)
+    nl = 0
+    for i in range(n):
+        if state[i] == 1:
+            nl += 1
+    return nl, m, sh
+
+
+@njit(cache=True)
+def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, out, E, T):
     """Solve ``sum_i clip(t_i - tau, 0, v_i) = K`` for ``tau``.
 
     ``th + tl`` (double-double) are finite, ``0 < v_i <= K`` (a cap above ``K`` is
@@ -959,17 +1024,20 @@ def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, ou
     ``[lo, hi]`` (double-doubles) brackets ``tau``: ``f(lo) >= 0 > f(hi)``; pass
     ``lo = -inf`` for the widest bracket (the smallest lower breakpoint, where every
     entry is at its cap).  Entries with ``t_i <= lo`` may be left out.  ``idx`` is
-    scratch (length >= ``n``).  Writes the shift ``s`` to ``out[0:2]`` and
-    ``tau - s`` to ``out[2:4]`` (``out[2]`` is NaN when no entry is strictly between
-    its bounds: the states alone give the solution), and the state of every entry
-    (0: zero, 1: strictly inside, 2: at its cap) to ``state``.
+    scratch (length >= ``n``); ``E`` and ``T`` are scratch for expansions (length
+    >= 64 and 72).  The final solve needs ``tl = 0`` (float64 scores).  Writes the
+    state of every entry (0: zero, 1: strictly inside, 2: at its cap) to ``state``,
+    ``out[0:3] = (s, nl, m)`` and the expansion ``E[:m]`` of ``_capped_solve``
+    (``tau = s + E / nl``; ``nl = 0``: the states alone give the solution).
 
     Exactness.  Every breakpoint comparison is made on double-doubles, and the sign of
     ``f`` at a pivot is decided on a double-double sum of terms of size ``O(K)``: the
     linear entries are summed relative to the first of them (they all lie within
     ``K`` of each other and of the bracket), never relative to the maximum score, so
-    that neither a score spread up to 1.8e308 nor a tiny entry loses its low part.
-    Pivots are medians of three breakpoints (expected linear time).
+    that a score spread up to 1.8e308 loses nothing.  On the found states the
+    threshold is then exact (an expansion), every state is re-checked exactly, and
+    each free entry is its exact numerator rounded, divided by ``nl``.  Pivots are
+    medians of three breakpoints (expected linear time).
     """
     if loh == -np.inf:
         loh, lol = np.inf, 0.0
@@ -1041,33 +1109,35 @@ def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, ou
         else:
             loh, lol = ph, pl
             hih, hil = ph, pl
-    # closed form on the found states; a state is re-checked against tau (only a pivot
-    # within ~1e-31 K of tau can have been decided on a rounded sign)
-    for _ in range(4):
-        nl = _capped_solve(th, tl, v, n, state, K, out)
+    # exact closed form on the found states; every state is re-checked exactly (a
+    # pivot within ~1e-31 K of tau may have been decided on a rounded sign)
+    for _ in range(8):
+        nl, m, sh = _capped_solve(th, v, n, state, K, E)
         if nl == 0:
             break
-        sh, sl, qh, ql = out[0], out[1], out[2], out[3]
         changed = False
         for i in range(n):
             # tau - s is in [-K, 0) (s is a linear entry): far entries need no subtraction
             if th[i] > sh + 4.0 * K:
-                s = 2
+                st = 2
             elif th[i] < sh - 4.0 * K:
-                s = 0
+                st = 0
             else:
-                dh, dl = dd_base(th[i], tl[i], sh, sl)
-                bh, bl = dd_add(dh, dl, -qh, -ql)  # t - tau
-                s = 1
-                if bh < 0.0 or (bh == 0.0 and bl <= 0.0):
-                    s = 0
-                elif not dd_gt(v[i], 0.0, bh, bl):
-                    s = 2
-            if s != state[i]:
-                state[i] = s
+                dh, dl = two_sum(th[i], -sh)
+                k = _numerator(E, m, nl, dh, dl, 0.0, T)
+                if T[k - 1] <= 0.0:  # the sign of an expansion is that of its top
+                    st = 0
+                else:
+                    k = _numerator(E, m, nl, dh, dl, v[i], T)
+                    st = 2 if T[k - 1] >= 0.0 else 1
+            if st != state[i]:
+                state[i] = st
                 changed = True
         if not changed:
             break
+    out[0] = sh
+    out[1] = float(nl)
+    out[2] = float(m)
 
 
 @njit(cache=True)
@@ -1104,8 +1174,9 @@ def _heap_replace_top(heap, size, x):
 
 
 @njit(cache=True)
-def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
-    """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,) scratch.
+def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
+    """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,), ``E`` (64,)
+    and ``T`` (72,) scratch.
 
     The scores are used as they are (no shift by the maximum, which would overflow
     for spreads above 1.8e308 and round away the low part of a score far below the
@@ -1183,23 +1254,34 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
         pos[k] = i
         k += 1
     state = Wi[1]
-    capped_threshold(th, tl, wh, wl, vv, k, K, loh, lol, hih, hil, state, Wi[2], res)
-    sh, sl, qh, ql = res[0], res[1], res[2], res[3]
-    nfree = 0
+    capped_threshold(th, tl, wh, wl, vv, k, K, loh, lol, hih, hil, state, Wi[2], res,
+                     E, T)
+    sh = res[0]
+    nl = int(res[1])
+    m = int(res[2])
     for i in range(k):
         s = state[i]
         if s == 2:
             out[pos[i]] = vv[i]
-        elif s == 1:
-            dh, dl = dd_base(th[i], tl[i], sh, sl)
-            bh, bl = dd_add(dh, dl, -qh, -ql)
-            out[pos[i]] = bh + bl
-            nfree += 1
-    if nfree > 0:
-        info[0], info[1] = dd_add(sh, sl, qh, ql)
+        elif s == 1:  # the exact numerator N = nl (t_i - tau) over nl, corrected
+            dh, dl = two_sum(th[i], -sh)  # by the exact remainder N - q nl
+            kk = _numerator(E, m, nl, dh, dl, 0.0, T)
+            q = _exp_value(T, kk) / nl
+            if nl > 1:
+                ph, pe = two_prod(q, float(nl))
+                kk = _grow(T, kk, -pe)
+                kk = _grow(T, kk, -ph)
+                q += _exp_value(T, kk) / nl
+            out[pos[i]] = q
+    if nl > 0:
+        qh, ql = 0.0, 0.0
+        for j in range(m):
+            qh, ql = dd_add(qh, ql, E[j], 0.0)
+        qh, ql = dd_div_int(qh, ql, nl)
+        info[0], info[1] = dd_add(sh, 0.0, qh, ql)
     else:
         info[0], info[1] = np.nan, 0.0
-    info[2] = nfree
+    info[2] = nl
 
 
 @njit(cache=True)
@@ -1209,9 +1291,12 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
     W = np.empty((6, n))
     Wi = np.empty((3, n), np.int64)
     res = np.empty(64)
+    E = np.empty(64)
+    T = np.empty(72)
     for r in range(r0, r1):
         vrow = V[0] if use_const else V[r]
-        _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res)
+        _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res,
+                    E, T)
 
 
 @njit(cache=True, parallel=True)
