@@ -427,11 +427,17 @@ class HopfieldNetwork(_Base):
             return Vv, None
         Z, m = rows.data, rows.rowmax
         if shannon:
-            # G = max z + H(u) - lse(z) = -log(mean exp(z - m)) = -log1p(-D),
-            # D = mean(-expm1(z - m)) >= 0: relative accuracy for every beta
-            with np.errstate(under="ignore"):
-                D = np.mean(-np.expm1(Z - m[:, None]), axis=1)
-            return Vv, -np.log1p(-D)
+            # G = max z + H(u) - lse(z) = -log(mean exp(z - m)) = log(N p_max) (p_max is
+            # at z = m); where G < 1/2 that form cancels (p -> u as beta -> 0), and
+            # G = -log1p(-D), D = mean(-expm1(z - m)) >= 0, keeps its relative accuracy
+            r = np.arange(B)
+            G = np.log(N * P[r, P.argmax(axis=1)])
+            near = np.flatnonzero(G < 0.5)
+            if near.size:
+                with np.errstate(under="ignore"):
+                    D = np.mean(-np.expm1(Z[near] - m[near, None]), axis=1)
+                G[near] = -np.log1p(-D)
+            return Vv, G
         gap = np.empty(B)
         if sparse.any():
             rs = np.flatnonzero(sparse)

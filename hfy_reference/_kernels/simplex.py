@@ -1121,6 +1121,7 @@ def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, ou
         nl, m, sh = _capped_solve(th, v, n, state, K, E)
         if nl == 0:
             break
+        qh, ql = _exp_tau(E, m, nl)  # tau - s as a double-double: a fast first test
         changed = False
         for i in range(n):
             # tau - s is in [-K, 0) (s is a linear entry): far entries need no subtraction
@@ -1130,12 +1131,20 @@ def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, ou
                 st = 0
             else:
                 dh, dl = two_sum(th[i], -sh)
-                k = _numerator(E, m, nl, dh, dl, 0.0, T)
-                if T[k - 1] <= 0.0:  # the sign of an expansion is that of its top
+                bh, bl = dd_add(dh, dl, -qh, -ql)  # t - tau to 2**-100 (K + |t - s|)
+                tol = 2.0**-96 * (K + abs(dh))
+                if bh < -tol:
                     st = 0
-                else:
-                    k = _numerator(E, m, nl, dh, dl, v[i], T)
-                    st = 2 if T[k - 1] >= 0.0 else 1
+                elif bh > tol and v[i] - bh > tol:
+                    st = 1
+                elif bh - v[i] > tol:
+                    st = 2
+                else:  # within the double-double's resolution: decide exactly
+                    st = _exact_state(E, m, nl, dh, dl, v[i], T)
+                if st != state[i]:
+                    state[i] = st
+                    changed = True
+                continue
             if st != state[i]:
                 state[i] = st
                 changed = True
@@ -1144,6 +1153,27 @@ def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, ou
     out[0] = sh
     out[1] = float(nl)
     out[2] = float(m)
+
+
+@njit(cache=True)
+def _exp_tau(E, m, nl):
+    """``E / nl`` as a double-double (``tau - s`` of ``_capped_solve``), to ``2**-102``
+    relative."""
+    qh, ql = 0.0, 0.0
+    for j in range(m):
+        qh, ql = dd_add(qh, ql, E[j], 0.0)
+    return dd_div_int(qh, ql, nl)
+
+
+@njit(cache=True)
+def _exact_state(E, m, nl, dh, dl, vi, T):
+    """The state of an entry from the exact signs of ``nl (t - tau)`` and
+    ``nl (t - tau - v)`` (``t - s = dh + dl``)."""
+    k = _numerator(E, m, nl, dh, dl, 0.0, T)
+    if T[k - 1] <= 0.0:  # the sign of an expansion is that of its top
+        return 0
+    k = _numerator(E, m, nl, dh, dl, vi, T)
+    return 2 if T[k - 1] >= 0.0 else 1
 
 
 @njit(cache=True)
@@ -1209,26 +1239,48 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
             kk += 1
         small = kk <= 64
     sv = W[0]
+    th = W[1]
+    tl = W[2]
+    vv = W[3]
+    wh = W[4]
+    wl = W[5]
+    pos = Wi[0]
     nf = 0
     g = 0.0  # ~ f(max z - 1) + K, for per-entry caps
     gc = 0.0
+    # one pass: the bracket's data, and the candidates above a running lower bound
+    # (the k-th largest so far minus c, or max z - 1; a margin keeps the float tests
+    # conservative) -- the exact test against the final bound follows
+    k = 0
+    m1 = m - 1.0 - 2.0**-50 * (abs(m) + 1.0)
     for i in range(n):
         out[i] = 0.0
         vi = vconst if use_const else vrow[i]
-        if z[i] == -np.inf or vi <= 0.0:
+        zi = z[i]
+        if zi == -np.inf or vi <= 0.0:
             continue
         if not use_const:
-            t = z[i] - m
+            t = zi - m
             if t > -1.0:
                 g, gc = neumaier(g, gc, min(t + 1.0, vi))
+            keep = zi > m1
         elif small:
             if nf < kk:
-                _heap_push(res, nf, z[i])
-            elif z[i] > res[0]:
-                _heap_replace_top(res, kk, z[i])
+                _heap_push(res, nf, zi)
+                keep = True
+            else:
+                if zi > res[0]:
+                    _heap_replace_top(res, kk, zi)
+                keep = zi > res[0] - c - 2.0**-50 * (abs(res[0]) + c)
         else:
-            sv[nf] = z[i]
+            sv[nf] = zi
+            keep = False
         nf += 1
+        if keep:
+            th[k] = zi
+            vv[k] = min(vi, K)
+            pos[k] = i
+            k += 1
     hih, hil = m, 0.0
     if use_const and kk <= nf:
         zk = res[0] if small else np.partition(sv[:nf], nf - kk)[nf - kk]
@@ -1239,38 +1291,48 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
         loh, lol = two_sum(m, -1.0)
     else:
         loh, lol = -np.inf, 0.0
-    th = W[1]
-    tl = W[2]
-    vv = W[3]
-    wh = W[4]
-    wl = W[5]
-    pos = Wi[0]
-    k = 0
-    for i in range(n):
-        vi = vconst if use_const else vrow[i]
-        if z[i] == -np.inf or vi <= 0.0:
+    if (use_const and not small) or loh == -np.inf:  # not collected above: all entries
+        k = 0
+        for i in range(n):
+            vi = vconst if use_const else vrow[i]
+            if z[i] == -np.inf or vi <= 0.0:
+                continue
+            th[k] = z[i]
+            vv[k] = min(vi, K)
+            pos[k] = i
+            k += 1
+    # the exact test against the final bound, and the breakpoints
+    kept = 0
+    for j in range(k):
+        zi = th[j]
+        if not (zi > loh or (zi == loh and lol < 0.0)):
             continue
-        if not (z[i] > loh or (z[i] == loh and lol < 0.0)):
-            continue
-        th[k] = z[i]
-        tl[k] = 0.0
-        vi = min(vi, K)
-        vv[k] = vi
-        wh[k], wl[k] = two_sum(z[i], -vi)
-        pos[k] = i
-        k += 1
+        th[kept] = zi
+        tl[kept] = 0.0
+        vv[kept] = vv[j]
+        wh[kept], wl[kept] = two_sum(zi, -vv[j])
+        pos[kept] = pos[j]
+        kept += 1
+    k = kept
     state = Wi[1]
     capped_threshold(th, tl, wh, wl, vv, k, K, loh, lol, hih, hil, state, Wi[2], res,
                      E, T)
     sh = res[0]
     nl = int(res[1])
     m = int(res[2])
+    qh, ql = _exp_tau(E, m, nl) if nl > 0 else (0.0, 0.0)
     for i in range(k):
         s = state[i]
         if s == 2:
             out[pos[i]] = vv[i]
-        elif s == 1:  # the exact numerator N = nl (t_i - tau) over nl, corrected
-            dh, dl = two_sum(th[i], -sh)  # by the exact remainder N - q nl
+        elif s == 1:
+            dh, dl = two_sum(th[i], -sh)
+            bh, bl = dd_add(dh, dl, -qh, -ql)
+            if bh > 2.0**-44 * (K + abs(dh)):  # the double-double is within 2**-56 of p
+                out[pos[i]] = bh + bl
+                continue
+            # tiny: the exact numerator N = nl (t_i - tau) over nl, corrected by the
+            # exact remainder N - q nl
             kk = _numerator(E, m, nl, dh, dl, 0.0, T)
             q = _exp_value(T, kk) / nl
             if nl > 1:
@@ -1280,10 +1342,6 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
                 q += _exp_value(T, kk) / nl
             out[pos[i]] = q
     if nl > 0:
-        qh, ql = 0.0, 0.0
-        for j in range(m):
-            qh, ql = dd_add(qh, ql, E[j], 0.0)
-        qh, ql = dd_div_int(qh, ql, nl)
         info[0], info[1] = dd_add(sh, 0.0, qh, ql)
     else:
         info[0], info[1] = np.nan, 0.0
