@@ -76,7 +76,7 @@ from .post import (  # noqa: F401 (re-exported: the Ψ family lives in post.py)
     _out,
     _topk_sum,
 )
-from .regularizers import Regularizer, Shannon, _shifted_dot
+from .regularizers import Regularizer
 
 __all__ = [
     "PostTransform",
@@ -401,11 +401,10 @@ class HopfieldNetwork(_Base):
         order: the result does not depend on the batch); denser rows use BLAS.  The
         gap is ``<m - z, p> + (Omega(p) - Omega(u)) + (b - bonus)`` (Danskin), with
         ``Omega(p) - Omega(u)`` summed from non-negative Bregman terms over the support
-        values (``Regularizer._omega_excess``); for softmax it is
+        values (:meth:`Regularizer.energy_gap`); for softmax it is
         ``-log(mean exp(z - m))``, from the scores.
         """
         B, N = P.shape
-        shannon = isinstance(self.reg, Shannon)
         Vv = np.empty((B, self.D))
         lin = np.zeros(B)
         kern = _kern()
@@ -426,18 +425,6 @@ class HopfieldNetwork(_Base):
         if not want_conj:
             return Vv, None
         Z, m = rows.data, rows.rowmax
-        if shannon:
-            # G = max z + H(u) - lse(z) = -log(mean exp(z - m)) = log(N p_max) (p_max is
-            # at z = m); where G < 1/2 that form cancels (p -> u as beta -> 0), and
-            # G = -log1p(-D), D = mean(-expm1(z - m)) >= 0, keeps its relative accuracy
-            r = np.arange(B)
-            G = np.log(N * P[r, P.argmax(axis=1)])
-            near = np.flatnonzero(G < 0.5)
-            if near.size:
-                with np.errstate(under="ignore"):
-                    D = np.mean(-np.expm1(Z[near] - m[near, None]), axis=1)
-                G[near] = -np.log1p(-D)
-            return Vv, G
         gap = np.empty(B)
         if sparse.any():
             rs = np.flatnonzero(sparse)
@@ -445,10 +432,10 @@ class HopfieldNetwork(_Base):
             cols = idx[rs, :width]
             valid = np.arange(width)[None, :] < counts[rs][:, None]
             vals = np.where(valid, P[rs[:, None], np.where(valid, cols, 0)], 0.0)
-            gap[sparse] = self.reg._omega_excess(vals, N) - lin[sparse]
+            gap[sparse] = self.reg.energy_gap(Z[sparse], m[sparse], P[sparse],
+                                              lin[sparse], vals)
         if dense.any():
-            gap[dense] = self.reg._omega_excess(P[dense], N) \
-                - _shifted_dot(Z[dense], m[dense], P[dense])
+            gap[dense] = self.reg.energy_gap(Z[dense], m[dense], P[dense])
         if bonus is not None:
             gap += self._bonus - bonus
         else:

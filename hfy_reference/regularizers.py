@@ -224,6 +224,26 @@ class Regularizer:
         vals = P if support is None else support
         return lin - self._omega(vals) + self.structure_size * rowmax
 
+    def energy_gap(self, Z: np.ndarray, rowmax: np.ndarray, P: np.ndarray,
+                   shifted_dot: np.ndarray | None = None,
+                   support: np.ndarray | None = None) -> np.ndarray:
+        r"""The gap ``k max z + H(u) - Omega*(z) >= 0`` per row (without the bonus of
+        :meth:`map_with_bonus`; ``k = sum_i p_i``), from ``P = y_hat(z)``, summed from
+        non-negative parts with no cancellation as ``z -> 0``:
+
+        .. math::
+
+            \langle m - z, p
+angle + (\Omega(p) - \Omega(u)) \ge 0 ,
+
+        ``Omega(p) - Omega(u)`` from non-negative Bregman terms (``_omega_excess``).
+        The Hopfield energy divides it by ``beta`` (``docs/accuracy.md``).  Arguments as
+        in :meth:`conjugate_from_map`.
+        """
+        lin = _shifted_dot(Z, rowmax, P) if shifted_dot is None else shifted_dot
+        vals = P if support is None else support
+        return self._omega_excess(vals, Z.shape[1]) - lin
+
     def uniform_omega(self, n: int) -> float:
         """``Omega`` at the barycenter of the domain (``-H(u)``, ``H`` the entropy);
         ``Omega(e_i) = 0``, so ``H(u) = -uniform_omega(n)`` is the entropy's range."""
@@ -245,7 +265,7 @@ def _power_bregman(P: np.ndarray, n: int, a: float) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         e = n * P - 1.0
         L = np.log1p(e)
-        g = np.expm1(c * L) / c
+        g = np.expm1(c * L) / c if c != 0.0 else L  # a = 1: the Shannon term
         T = np.where(P > 0, (1.0 + e) * g - e, 1.0)
     return T.sum(axis=1) + (n - P.shape[1])
 
@@ -335,6 +355,19 @@ class Shannon(Regularizer):
         j = P.argmax(axis=1)
         r = np.arange(P.shape[0])
         return Z[r, j] - np.log(P[r, j])
+
+    def energy_gap(self, Z, rowmax, P, shifted_dot=None, support=None):
+        # G = max z + H(u) - lse(z) = -log(mean exp(z - m)) = log(N p_max) (p_max is at
+        # z = m); where G < 1/2 that form cancels (p -> u as beta -> 0), and
+        # G = -log1p(-D), D = mean(-expm1(z - m)) >= 0, keeps its relative accuracy
+        B, N = P.shape
+        G = np.log(N * P[np.arange(B), P.argmax(axis=1)])
+        near = np.flatnonzero(G < 0.5)
+        if near.size:
+            with np.errstate(under="ignore"):
+                D = np.mean(-np.expm1(Z[near] - rowmax[near, None]), axis=1)
+            G[near] = -np.log1p(-D)
+        return G
 
 
 _SHANNON = Shannon()
@@ -447,6 +480,11 @@ class Tsallis(Regularizer):
         if self.alpha == 1.0:
             return _SHANNON.conjugate_from_map(Z, rowmax, P, shifted_dot, support)
         return super().conjugate_from_map(Z, rowmax, P, shifted_dot, support)
+
+    def energy_gap(self, Z, rowmax, P, shifted_dot=None, support=None):
+        if self.alpha == 1.0:
+            return _SHANNON.energy_gap(Z, rowmax, P, shifted_dot, support)
+        return super().energy_gap(Z, rowmax, P, shifted_dot, support)
 
 
 @register(
