@@ -46,6 +46,12 @@ __all__ = [
     "one_query",
     "check_iter",
     "as_post",
+    "as_upper",
+    "check_nonnegative",
+    "check_choice",
+    "check_dim",
+    "check_probability",
+    "check_family",
 ]
 
 
@@ -548,3 +554,73 @@ def as_post(post):
         f"(Quadratic(), L2Ball(radius), LayerNorm(gain, bias), Sign(), Tanh(beta)); "
         f"got {post!r}"
     )
+
+
+def as_upper(upper, shape: tuple) -> np.ndarray:
+    """Upper bounds (constrained sparsemax) broadcast to ``shape`` (a read-only view):
+    real, no NaN, ``>= 0`` (``np.inf`` allowed)."""
+    u, _ = as_float_array(upper, "upper", allow_0d=True)
+    try:
+        u = np.broadcast_to(u, shape)
+    except ValueError:
+        raise ValueError(
+            f"upper must be broadcastable to the shape of z {shape}; got {u.shape}"
+        ) from None
+    umin = u.min()  # NaN propagates
+    if np.isnan(umin):
+        raise ValueError("upper contains NaN; upper bounds must be in [0, inf]")
+    if umin < 0:
+        raise ValueError(
+            f"upper must be >= 0 (np.inf allowed); got min(upper) = {float(umin)!r}"
+        )
+    return u
+
+
+def check_nonnegative(x, name: str) -> float:
+    """A finite real number ``>= 0``."""
+    v = _real_scalar(x, name)
+    if not (math.isfinite(v) and v >= 0.0):
+        raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
+    return v
+
+
+def check_choice(value, name: str, choices: tuple):
+    """``value`` if it is one of ``choices``."""
+    if not any(value == c and type(value) is type(c) for c in choices):
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
+
+
+def check_dim(D, name: str = "D") -> int:
+    """An integer dimension ``>= 2`` (the sphere ``S^(D-1)`` in ``R^D``)."""
+    if isinstance(D, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer >= 2; got {D!r}")
+    try:
+        d = operator.index(D)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer >= 2; got {D!r}") from None
+    if d < 2:
+        raise ValueError(
+            f"{name} must be an integer >= 2 (the sphere S^({name}-1) in R^{name}); got {d}")
+    return d
+
+
+def check_probability(p, name: str = "p") -> float:
+    """A probability in ``(0, 1]``."""
+    v = _real_scalar(p, name)
+    if not 0.0 < v <= 1.0:
+        raise ValueError(f"{name} must be a probability in (0, 1]; got {v!r}")
+    return v
+
+
+def check_family(which, params: dict, families: dict) -> tuple:
+    """``which`` a key of ``families`` (name -> parameter names) and ``params`` among
+    its parameters; returns the parameter names."""
+    if not isinstance(which, str) or which not in families:
+        raise ValueError(f"which must be one of {sorted(families)}; got {which!r}")
+    extra = set(params) - set(families[which])
+    if extra:
+        raise TypeError(
+            f"{which} takes the parameters {families[which] or '()'}; got {sorted(extra)}"
+        )
+    return families[which]

@@ -22,7 +22,9 @@ Families (``FAMILIES``): the maps ``softmax``, ``sparsemax``, ``entmax`` (``alph
 ``normmax`` (``alpha``), ``ksubsets`` (``k``), ``constrained_sparsemax``; their
 Fenchel-Young losses ``<map>_loss`` and gradients ``<map>_loss_grad`` (``target=
 "distribution"`` or ``"index"``); Jacobian products ``<map>_jvp`` and ``<map>_vjp``;
-and ``hopfield_step``.  The signature ``fn`` must have for each is in
+``hopfield_step``; and ``registered`` (``reg=``: the map of any regularizer of
+:mod:`hfy_reference.registry`, with a generic tolerance model).  The signature ``fn``
+must have for each is in
 :func:`check_backend`.
 
 Tolerances (dtype-aware; ``eps`` = the dtype's machine epsilon).  A case passes when
@@ -81,5 +83,9 @@ def cases(family: str, *, dtype=None, **params) -> list:
         from . import _hopfield
 
         return [p.case for p in _hopfield.suite(params, dt)[1]]
+    if family == "registered":
+        from . import _registered
+
+        return [p.case for p in _registered.suite(params, dt)[1]]
     fam = _oracle.parse_family(family, params)
     return [p.case for p in _build.build_suite(fam, dt.str)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 def _kind(family: str) -> str:
     for suffix in ("_loss_grad", "_vjp", "_jvp", "_loss"):
@@ -36,6 +39,7 @@ def from_torch(fn, family: str, **kwargs):
     def t(a):
         return torch.from_numpy(a)
 
+    backend: Callable[..., Any]
     if kind == "map":
         def backend(*args):
             with torch.no_grad():
@@ -57,5 +61,5 @@ def from_torch(fn, family: str, **kwargs):
             return x.grad.detach().numpy()
 
     backend.__qualname__ = getattr(fn, "__qualname__", "torch_fn")
-    backend.__module__ = getattr(fn, "__module__", None)
+    backend.__module__ = getattr(fn, "__module__", None)  # type: ignore[assignment]
     return backend

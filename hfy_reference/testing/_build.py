@@ -62,7 +62,7 @@ def grouped(func, *columns):
 def _score_cases(fam: O.Family, dtype) -> list[tuple]:
     """(name, note, z64-unrounded, tags, extra) for the map's scores, in suite order."""
     m = fam.margin
-    out = [(n, note, z, tags, {}) for n, note, z, tags in S.generic_scores(m, dtype)]
+    out: list[tuple] = [(n, note, z, tags, {}) for n, note, z, tags in S.generic_scores(m, dtype)]
     if fam.map == "softmax":
         out += [(n, note, z, tags, {}) for n, note, z, tags in S.softmax_extra(dtype)]
     elif fam.map in ("sparsemax", "entmax", "normmax"):

@@ -191,6 +191,8 @@ def check_backend(fn, family: str, *, dtype=np.float64, cases=None, name: str | 
                                     ``fn(z, upper, v)``
         ``"<map>_vjp"``              ``fn(z, g) -> J^T g``
         ``"hopfield_step"``         ``fn(X, q) -> q_next``, X (N, D), q (B, D)
+        ``"registered"``            ``fn(z) -> p``: the map of ``reg``, any
+                                    regularizer of the registry onto the simplex
         ==========================  ==============================================
 
     family : str
@@ -205,7 +207,8 @@ def check_backend(fn, family: str, *, dtype=np.float64, cases=None, name: str | 
     **params
         ``alpha`` (entmax, normmax: 1 < alpha < inf), ``k`` (ksubsets),
         ``target`` ("distribution" or "index", losses); for ``hopfield_step``:
-        ``reg`` (a Regularizer or a name of ``REGULARIZERS``), ``beta``, ``post``.
+        ``reg`` (a Regularizer or a name of ``REGULARIZERS``), ``beta``, ``post``;
+        for ``registered``: ``reg`` (a registered Regularizer instance).
 
     Returns
     -------
@@ -225,6 +228,12 @@ def check_backend(fn, family: str, *, dtype=np.float64, cases=None, name: str | 
 
         fam, suite = _hopfield.suite(params, dt)
         support = False
+        shown_params = fam.params
+    elif family == "registered":
+        from . import _registered
+
+        fam, suite = _registered.suite(params, dt)
+        support = fam.sparse
         shown_params = fam.params
     else:
         fam = O.parse_family(family, params)
