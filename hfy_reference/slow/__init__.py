@@ -626,6 +626,16 @@ def _solve_smooth(reg, zf, u, total):
         z_ref = float(zf[ref])
         zr = zf - z_ref
         p, tau, nit, step, viol, err = _polish(reg, zr, ucap, total, x, 200 + 4 * n)
+        if step > 1e-12 * total + 4 * err and x is not p0:
+            # the active-set Newton method can cycle from a poor SLSQP point (seen for
+            # softmax with one BLAS thread): start it again from the barycenter, and
+            # keep whichever run ended with the smaller step
+            z_ref0 = float(zf[int(np.argmax(p0))])
+            retry = _polish(reg, zf - z_ref0, ucap, total, p0, 200 + 4 * n)
+            if retry[3] < step:
+                z_ref = z_ref0
+                p, tau, nit2, step, viol, err = retry
+                nit += nit2
     return p, (tau + z_ref, step, viol, z_ref, int(res.nit), nit, err)
 
 
