@@ -105,7 +105,26 @@ def as_float_array(x, name: str, allow_0d: bool = False) -> tuple[np.ndarray, np
         )
     if a.size == 0:
         raise ValueError(f"{name} is empty (shape {a.shape}); at least one entry is required")
+    if a.dtype.kind in "iu" and a.dtype.itemsize >= 8:
+        _check_exact_ints(a, name)
     return np.asarray(a, dtype=np.float64), out_dtype
+
+
+_INT_EXACT = 2**53  # every integer of magnitude <= 2**53 is a float64
+
+
+def _check_exact_ints(a: np.ndarray, name: str) -> None:
+    """Refuse 64-bit integers that float64 cannot hold exactly (as longdouble is
+    refused): the results are exact for the float64 input, so a silent rounding of the
+    input would be the only inexact step."""
+    lo, hi = int(a.min()), int(a.max())
+    if max(-lo, hi) > _INT_EXACT:
+        bad = hi if hi > _INT_EXACT else lo
+        raise ValueError(
+            f"{name} has integer entries above 2**53 in magnitude (e.g. {bad}), which "
+            "float64 cannot represent exactly (results are computed in float64); "
+            f"convert explicitly with {name}.astype(np.float64) to accept the rounding"
+        )
 
 
 def check_axis(axis, ndim: int, name: str = "axis") -> int:
@@ -371,6 +390,27 @@ def check_alpha_rows(alpha, rows: Rows, *, name: str = "alpha", lower: float = 1
             msg += f"; {hint}"
         raise ValueError(msg)
     return flat
+
+
+def caps_below(U: np.ndarray, total: float) -> np.ndarray:
+    """Rows of the caps ``U`` (shape ``(rows, N)``, entries in ``[0, inf]``, masked
+    entries set to 0) whose *exact* sum is below ``total`` (infeasible capped simplex).
+
+    A float64 sum can decide this wrongly in both directions (``3 * fl(1/3) < 1``
+    exactly, but sums to 1.0 in float64).  The float sum decides the rows that are
+    clearly on one side (its error is below ``N eps`` of the sum); the others are
+    decided by ``math.fsum`` of the row and ``-total``, whose sign is exact (``fsum``
+    is correctly rounded and the exact result is a multiple of ``2**-1074``).
+    """
+    n = U.shape[1]
+    C = np.minimum(U, total)  # a cap above the total decides alone; no overflow
+    s = C.sum(axis=1)
+    slack = 2.0 * (n + 2) * np.finfo(np.float64).eps * total
+    below = s < total - slack
+    unsure = np.flatnonzero(~below & (s <= total + slack))
+    for r in unsure:
+        below[r] = math.fsum([*C[r].tolist(), -total]) < 0.0
+    return below
 
 
 def check_simplex(P: np.ndarray, name: str, total: float, upper: float | None = None):

@@ -18,20 +18,23 @@ Conventions shared by all maps:
   ``ValueError``;
 * the input is never modified.
 
-Accuracy (float64).  The threshold ``tau`` is found on the exact support and refined
-in double-double arithmetic, so that each returned entry is the exact solution for
-the given float64 input, rounded once (up to the last-bit accuracy of ``exp``/``pow``
-in the general-α maps): the KKT conditions hold to a few ulps of the input's scale,
-sums are 1 to a few ulps (measured: see ``tests/test_maps_exact.py``), and the support
-is exactly ``{i : t_i > tau}``.
+Accuracy (float64, measured: ``docs/accuracy.md``, ``tests/test_exactness_classes.py``).
+The support is found first, then the threshold on it: for sparsemax, k-subsets and
+constrained sparsemax exactly (a floating-point expansion), so that every entry is
+within 1 ulp of the exact solution for the given float64 input, relative to itself,
+also for entries of 1e-300 next to entries of order 1 and at score spreads up to
+1.8e308; for softmax each entry (``>= 2**-1022``) is within 2 ulp relative; for
+entmax and normmax the threshold is refined in double-double with the exponent
+``1/(alpha-1)`` carried as a double-double, so that entries are within 2 ulp of 1
+absolute for every ``alpha > 1`` (down to ``alpha - 1 = 2**-52``, where they are within
+1 ulp relative).  Supports are exact and sums are 1 to a few ulps.
 
-Limits (measured).  The guarantee is on the absolute error (at most 2 ulp of 1 against
-a 50-digit reference).  Tiny entries carry a larger *relative* error where the map is
-ill-conditioned: for α-normmax with α > 2 an entry whose base ``z_i - tau`` is below
-about 1e-25 sits within that distance of the threshold, where one ulp of ``z`` moves it
-by O(1) (measured: 2.4e-7 relative at α = 100 on such an entry); for α-entmax near
-α = 1, entries below about 1e-200 have ~60 ulp relative error (at α = 1.001, where
-``p = base^1000`` amplifies the 1e-32 resolution of the base).
+Limits (measured).  For entmax and normmax with ``alpha`` not in {1.5, 2} the threshold
+equation is evaluated with libm's ``pow`` (about 1 ulp), so ``tau`` is accurate to
+about ``2**-53`` absolute and an entry ``p = b**e`` with a small base ``b`` carries a
+relative error of about ``2**-53 / b``: measured 189 ulp (relative) on an entry of
+1e-24 at alpha = 1.3, with an absolute error of 1e-8 ulp of 1.  That is the
+conditioning of the problem: one ulp of change in a score moves such an entry as much.
 
 References: [MA16]_ sparsemax, [PNM19]_ entmax, [BMN20]_ Fenchel-Young losses,
 [SNMM24]_ normmax and Hopfield-Fenchel-Young networks, [NMBC18]_ SparseMAP,
@@ -41,6 +44,7 @@ References: [MA16]_ sparsemax, [PNM19]_ entmax, [BMN20]_ Fenchel-Young losses,
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -102,11 +106,38 @@ def _method_code(method: str, closed_form: bool, what: str) -> int:
     return code
 
 
-def _power(rows: V.Rows, c: float, a: float, e: float, normalize: bool, method: int):
+def _dd(q: Fraction) -> tuple[float, float]:
+    """The double-double ``hi + lo`` nearest to the rational ``q``."""
+    hi = float(q)
+    return hi, float(q - Fraction(hi))
+
+
+def _exponents(alpha: float, family: str) -> tuple[float, float, float, float, float]:
+    """``(c, a, alo, e, elo)`` for ``power_rows``: the scale ``c`` of the scores and the
+    exponents of the threshold equation (``a``) and of the output (``e``) as
+    double-doubles of their exact values for the float64 ``alpha`` (``alpha > 1``).
+
+    ``1/(alpha - 1)`` is not a float64; rounding it moves a tiny output ``p = b**e`` by
+    ``|log p| 2**-53`` relative, hence the low parts.
+    """
+    if math.isinf(alpha):  # normmax only: uniform on sparsemax's support
+        return 1.0, 1.0, 0.0, 0.0, 0.0
+    al = Fraction(alpha)
+    if family == "entmax":
+        c = alpha - 1.0  # exact for alpha <= 2**53
+        a, alo = _dd(1 / Fraction(c))
+        return c, a, alo, a, alo
+    a, alo = _dd(al / (al - 1))
+    e, elo = _dd(1 / (al - 1))
+    return 1.0, a, alo, e, elo
+
+
+def _power(rows: V.Rows, c: float, a: float, e: float, normalize: bool, method: int,
+           alo: float = 0.0, elo: float = 0.0):
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
-    _kernel("power_rows", rows.data)(rows.data, rows.rowmax, c, a, e, normalize, method,
-                                     out, info)
+    _kernel("power_rows", rows.data)(rows.data, rows.rowmax, c, a, alo, e, elo, normalize,
+                                     method, out, info)
     return out, info
 
 
@@ -133,8 +164,10 @@ def entmax_rows(rows: V.Rows, alpha, method: int = 0) -> np.ndarray:
         return argmax_rows(rows)
     if alpha < 1.0:
         return dense_rows(rows, np.full(rows.data.shape[0], 1.0 - alpha))[0]
-    c = alpha - 1.0
-    return _power(rows, c, 1.0 / c, 1.0 / c, False, method)[0]
+    if alpha == 2.0 and method == 0:  # sparsemax = k-subsets with k = 1 (exact engine)
+        return ksubsets_rows(rows, 1)
+    c, a, alo, e, elo = _exponents(alpha, "entmax")
+    return _power(rows, c, a, e, False, method, alo, elo)[0]
 
 
 def normmax_rows(rows: V.Rows, alpha, method: int = 0) -> np.ndarray:
@@ -143,9 +176,8 @@ def normmax_rows(rows: V.Rows, alpha, method: int = 0) -> np.ndarray:
         return _per_row(rows, alpha, method, normmax=True)
     if alpha == 1.0:
         return argmax_rows(rows)
-    if math.isinf(alpha):
-        return _power(rows, 1.0, 1.0, 0.0, True, method)[0]
-    return _power(rows, 1.0, alpha / (alpha - 1.0), 1.0 / (alpha - 1.0), True, method)[0]
+    c, a, alo, e, elo = _exponents(alpha, "normmax")
+    return _power(rows, c, a, e, True, method, alo, elo)[0]
 
 
 def dense_rows(rows: V.Rows, Q: np.ndarray):
@@ -177,28 +209,28 @@ def _per_row(rows: V.Rows, alpha: np.ndarray, method: int, normmax: bool) -> np.
         special = [(one, lambda r: argmax_rows(r))]
     else:
         low = alpha < 1.0
-        general = ~(one | inf | low)
+        # sparsemax (alpha = 2, default method) runs on the exact capped engine, as in
+        # the single-alpha call
+        two = (alpha == 2.0) & (method == 0)
+        general = ~(one | inf | low | two)
         special = [(one, softmax_rows), (inf, argmax_rows),
-                   (low, lambda r: dense_rows(r, 1.0 - alpha[low])[0])]
+                   (low, lambda r: dense_rows(r, 1.0 - alpha[low])[0]),
+                   (two, lambda r: ksubsets_rows(r, 1))]
     out = np.empty_like(rows.data)
     if general.any():
         g = general.all()
         sub = rows if g else _sub(rows, np.flatnonzero(general))
         ag = alpha if g else alpha[general]
-        if normmax:
-            fin = np.isfinite(ag)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                A = np.where(fin, ag / (ag - 1.0), 1.0)
-                E = np.where(fin, 1.0 / (ag - 1.0), 0.0)
-            C = np.ones_like(ag)
-        else:
-            C = ag - 1.0
-            A = 1.0 / C
-            E = A
+        # the exponents of each distinct alpha, as the single-alpha call computes them
+        # (double-doubles of the exact rationals)
+        vals, inv = np.unique(ag, return_inverse=True)
+        fam = "normmax" if normmax else "entmax"
+        par = np.array([_exponents(float(v), fam) for v in vals]).reshape(-1, 5)[inv]
+        C, A, ALO, E, ELO = (np.ascontiguousarray(par[:, j]) for j in range(5))
         res = np.empty_like(sub.data)
         info = np.empty((sub.data.shape[0], 3))
-        _kernel("power_rows_v", sub.data)(sub.data, sub.rowmax, C, A, E, normmax,
-                                          method, res, info)
+        _kernel("power_rows_v", sub.data)(sub.data, sub.rowmax, C, A, ALO, E, ELO,
+                                          normmax, method, res, info)
         if g:
             return res
         out[general] = res
@@ -257,9 +289,12 @@ def softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
 
     Notes
     -----
-    One fused pass per row (shift by the maximum, exponentiate, compensated sum,
-    divide); rows in parallel.  Each entry is within about 2 ulp (relative) of the
-    exact value; sums are 1 to a few ulps.
+    Two passes per row (error-free shift by the maximum, ``exp`` with the shift's low
+    part kept, compensated sum; then the quotient corrected by its exact remainder);
+    rows in parallel.  Each entry of at least ``2**-1022`` is within 2 ulp (relative)
+    of the exact value (measured: at most 1.41 ulp on entries down to ``e**-700`` against
+    a 50-digit reference, 1.38 ulp in an adversarial search; ``docs/accuracy.md``); sums
+    are 1 to a few ulps.
 
     Examples
     --------
@@ -306,8 +341,14 @@ def sparsemax(z: ArrayLike, axis: int = -1, *, method: str = "auto") -> np.ndarr
 
     Notes
     -----
-    ``tau = (sum_{i in S} z_i - 1)/|S|`` is computed in double-double on the exact
-    support ``S``, so each entry is ``z_i - tau`` rounded once.
+    ``method="auto"`` (or ``"pivot"``) solves it as the capped simplex with ``k = 1``
+    (:func:`sparsemap_ksubsets`, bit for bit): ``tau = (sum_{i in S} z_i - 1)/|S|`` is
+    summed exactly on the exact support ``S`` and each entry is the exact
+    ``|S| (z_i - tau)`` rounded, divided by ``|S|`` and corrected by its exact
+    remainder: within 1 ulp of the exact value, also for entries of 1e-300 next to
+    entries of order 1 (measured: ``docs/accuracy.md``).  ``"sort"`` and ``"bisect"``
+    use the double-double engine of :func:`entmax` (the same result to 2**-104
+    absolute).
 
     Examples
     --------
@@ -496,10 +537,13 @@ def sparsemap_ksubsets(z: ArrayLike, k: int, axis: int = -1) -> np.ndarray:
 
     Notes
     -----
-    The breakpoints ``z_i`` and ``z_i - 1`` are pivoted on in expected linear time;
-    ``tau`` is then the closed form ``(#capped + sum_free z - k)/#free`` in
-    double-double, so free entries are ``z_i - tau`` rounded once and capped entries
-    are exactly 1.
+    The breakpoints ``z_i`` and ``z_i - 1`` are pivoted on in expected linear time
+    (double-double comparisons, on the scores as given: no shift that could overflow);
+    ``tau`` is then the closed form ``(#capped + sum_free z - k)/#free``, summed exactly
+    (a floating-point expansion), so that each free entry is within 1 ulp of
+    ``z_i - tau`` relative to itself (also an entry of 1e-300, at any score spread up to
+    1.8e308) and capped entries are exactly 1.  ``k = 1`` is :func:`sparsemax`, bit for
+    bit.
 
     Examples
     --------
@@ -526,8 +570,15 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
         Scores; ``-inf`` entries are masks.
     upper : array_like of float, broadcastable to ``z``
         Upper bounds ``u_i >= 0`` (``np.inf`` allowed); the problem is feasible iff the
-        bounds of the unmasked entries of each slice sum to at least 1.
+        bounds of the unmasked entries of each slice sum to at least 1, decided
+        exactly (a cap of ``1/3`` on three entries is infeasible: ``3 fl(1/3) < 1``).
     axis : int, default -1
+
+    Notes
+    -----
+    The engine of :func:`sparsemap_ksubsets` with per-entry caps: each entry within
+    1 ulp of the exact solution relative to itself, at every score spread and for
+    caps down to 1e-300 (``docs/accuracy.md``).
 
     Returns
     -------
@@ -542,23 +593,31 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
     rows = V.as_rows(z, axis)
     u = V.as_upper(upper, rows.shape)
     scalar = u.strides == (0,) * u.ndim  # one cap for every entry: no array needed
-    if scalar:
+    masked = np.isneginf(rows.data.min())
+    if scalar:  # feasible iff c * (number of unmasked entries) >= 1, decided exactly
         c = float(u.flat[0])
         U = np.ones((1, 1))
-        total = c * np.isfinite(rows.data).sum(axis=1) if np.isneginf(rows.data.min()) \
-            else np.full(rows.data.shape[0], c * rows.data.shape[1])
+        count = np.isfinite(rows.data).sum(axis=1) if masked \
+            else np.full(rows.data.shape[0], rows.data.shape[1])
+        cmin = int(count.min())
+        if not math.isinf(c) and Fraction(c) * cmin < 1:
+            r = int(np.argmin(count))
+            raise ValueError(
+                "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
+                f"entries must sum to >= 1 in every slice; slice {r} has {cmin} unmasked "
+                f"entries with upper = {c!r}, which sum to {Fraction(c) * cmin} exactly"
+            )
     else:
         U = np.ascontiguousarray(np.moveaxis(u, rows.axis, -1).reshape(rows.data.shape))
-        if np.isneginf(rows.data.min()):
-            total = np.where(np.isneginf(rows.data), 0.0, U).sum(axis=1)
-        else:
-            total = U.sum(axis=1)
-    if (total < 1.0).any():
-        r = int(np.argmin(total))
-        raise ValueError(
-            "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
-            f"entries must sum to >= 1 in every slice; slice {r} sums to {float(total[r])!r}"
-        )
+        Um = np.where(np.isneginf(rows.data), 0.0, U) if masked else U
+        bad = V.caps_below(Um, 1.0)
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
+                f"entries must sum to >= 1 in every slice; slice {r} sums to "
+                f"{math.fsum(Um[r].tolist())!r} (exactly below 1)"
+            )
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
     if scalar:
@@ -575,7 +634,9 @@ def threshold(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     For ``family="entmax"``, ``tau`` is returned in the original coordinates,
     ``p_i = [(alpha-1) z_i - tau]_+^{1/(alpha-1)}``; for ``family="normmax"``,
     ``p_i ∝ [z_i - tau]_+^{1/(alpha-1)}``.  ``tau`` is the high part of the
-    double-double threshold (it may round to ``(alpha-1) max z`` for huge ``alpha``).
+    double-double threshold (it may round to ``(alpha-1) max z`` for huge ``alpha``),
+    and ``+-inf``, without a warning, where ``(alpha-1) max z`` is beyond float64
+    (``|max z|`` near 1.8e308 and ``alpha > 2``).
 
     For entmax with ``0 < alpha < 1`` the same formula holds on every finite entry
     (``(alpha-1) z_i - tau > 0``, a negative power): the support size is the number
@@ -621,14 +682,13 @@ def threshold(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     if family == "entmax":
         if math.isinf(a):
             raise ValueError("alpha must be finite for family='entmax' (argmax)")
-        c = a - 1.0
-        _, info = _power(rows, c, 1.0 / c, 1.0 / c, False, 0)
-        tau = info[:, 0] + info[:, 1] + c * rows.rowmax
+        c, ea, alo, e, elo = _exponents(a, "entmax")
+        _, info = _power(rows, c, ea, e, False, 0, alo, elo)
+        with np.errstate(over="ignore"):  # (alpha - 1) max z beyond float64: +-inf
+            tau = info[:, 0] + info[:, 1] + c * rows.rowmax
     else:
-        if math.isinf(a):
-            _, info = _power(rows, 1.0, 1.0, 0.0, True, 0)
-        else:
-            _, info = _power(rows, 1.0, a / (a - 1.0), 1.0 / (a - 1.0), True, 0)
+        c, ea, alo, e, elo = _exponents(a, "normmax")
+        _, info = _power(rows, c, ea, e, True, 0, alo, elo)
         tau = info[:, 0] + info[:, 1] + rows.rowmax
     shape = rows.moved_shape[:-1]
     tau = tau.reshape(shape)

@@ -117,13 +117,18 @@ class Regularizer:
 
     def conjugate(self, z: ArrayLike, axis: int = -1) -> np.ndarray:
         r""":math:`\Omega^*(z) = \max_p \langle z,p\rangle - \Omega(p)` along ``axis``
-        (Danskin: ``<z, y_hat> - Omega(y_hat)``, computed shifted by ``max z``)."""
+        (Danskin: ``<z, y_hat> - Omega(y_hat)``, computed shifted by ``max z``).
+
+        A conjugate beyond the float64 range (e.g. ``k max z`` above 1.8e308 for
+        :class:`KSubsets`) is returned as ``inf`` (``-inf``), without a warning."""
         rows = V.as_rows(z, axis)
         self._validate_rows(rows)
         P = self._map(rows)
-        # <z, P> = <z - m, P> + m sum(P)  (sum(P) = 1, or k for k-subsets)
-        val = (_shifted_dot(rows.data, rows.rowmax, P) - self._omega(P)
-               + rows.rowmax * P.sum(axis=1))
+        # <z, P> = <z - m, P> + m sum(P)  (sum(P) = 1, or k for k-subsets); a value
+        # beyond float64 (k max z > 1.8e308) is returned as +inf, without a warning
+        with np.errstate(over="ignore"):
+            val = (_shifted_dot(rows.data, rows.rowmax, P) - self._omega(P)
+                   + rows.rowmax * P.sum(axis=1))
         return rows.restore_reduced(val)
 
     def loss(self, z: ArrayLike, y: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -170,6 +175,20 @@ class Regularizer:
         equals :meth:`jvp`; it is tested as the adjoint, ``<J v, g> = <v, J^T g>``."""
         return self.jvp(z, g, axis)
 
+    def _omega_excess(self, P: np.ndarray, n: int) -> np.ndarray:
+        r"""``Ω(p) - Ω(u) >= 0`` per row, ``u`` the barycenter of the domain in
+        dimension ``n``; ``P`` holds the nonzero entries of each row (padded with zeros;
+        the other ``n - P.shape[1]`` entries are 0).
+
+        Used by the Hopfield energy, which divides it by ``beta``: at small ``beta``,
+        ``p`` is close to ``u`` and ``Ω(p) - Ω(u)`` is ``O(beta**2)``.  The subclasses
+        for separable ``Ω = sum_i ω(p_i)`` sum the Bregman terms
+        ``ω(p_i) - ω(u) - ω'(u)(p_i - u) >= 0`` (``sum_i (p_i - u) = 0``), each accurate
+        to ``2**-53 |p_i - u|``: no cancellation against ``Ω(u)``.  This fallback
+        subtracts (absolute error ``2**-53 |Ω(u)|``), clipped at 0.
+        """
+        return np.maximum(self._omega(P) - self.uniform_omega(n), 0.0)
+
     # ---- hooks of HopfieldNetwork (the defaults fit a map onto the simplex) -------
     @property
     def structure_size(self) -> int:
@@ -210,6 +229,26 @@ class Regularizer:
         vals = Ps if support is None else support
         return lin - self._omega(vals) + self.structure_size * m
 
+    def energy_gap(self, Z: np.ndarray, rowmax: np.ndarray, P: np.ndarray,
+                   shifted_dot: np.ndarray | None = None,
+                   support: np.ndarray | None = None) -> np.ndarray:
+        r"""The gap ``k max z + H(u) - Omega*(z) >= 0`` per row (without the bonus of
+        :meth:`map_with_bonus`; ``k = sum_i p_i``), from ``P = y_hat(z)``, summed from
+        non-negative parts with no cancellation as ``z -> 0``:
+
+        .. math::
+
+            \langle m - z, p
+angle + (\Omega(p) - \Omega(u)) \ge 0 ,
+
+        ``Omega(p) - Omega(u)`` from non-negative Bregman terms (``_omega_excess``).
+        The Hopfield energy divides it by ``beta`` (``docs/accuracy.md``).  Arguments as
+        in :meth:`conjugate_from_map`.
+        """
+        lin = _shifted_dot(Z, rowmax, P) if shifted_dot is None else shifted_dot
+        vals = P if support is None else support
+        return self._omega_excess(vals, Z.shape[1]) - lin
+
     def uniform_omega(self, n: int) -> float:
         """``Omega`` at the barycenter of the domain (``-H(u)``, ``H`` the entropy);
         ``Omega(e_i) = 0``, so ``H(u) = -uniform_omega(n)`` is the entropy's range."""
@@ -217,6 +256,23 @@ class Regularizer:
 
     def _barycenter(self, n: int) -> np.ndarray:
         return np.full(n, 1.0 / n)
+
+
+def _power_bregman(P: np.ndarray, n: int, a: float) -> np.ndarray:
+    r"""``sum_i [(1 + e_i)^a - 1 - a e_i] / (a - 1)`` per row, ``e_i = n p_i - 1``, over the
+    ``n`` entries (``P`` holds the nonzero ones, the rest are 0).
+
+    Each term is ``(1 + e) g - e`` with ``g = expm1((a - 1) log1p(e)) / (a - 1)``,
+    accurate to ``2**-53 |e|`` for every ``a > 1`` (also as ``a -> 1``, where it tends to
+    the Shannon term ``(1 + e) log1p(e) - e``); a zero entry (``e = -1``) gives 1.
+    """
+    c = a - 1.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = n * P - 1.0
+        L = np.log1p(e)
+        g = np.expm1(c * L) / c if c != 0.0 else L  # a = 1: the Shannon term
+        T = np.where(P > 0, (1.0 + e) * g - e, 1.0)
+    return T.sum(axis=1) + (n - P.shape[1])
 
 
 # ---------------------------------------------------------------------------------------
@@ -285,6 +341,14 @@ class Shannon(Regularizer):
     def conjugate(self, z, axis=-1):
         return M.logsumexp(z, axis)
 
+    def _omega_excess(self, P, n):
+        # sum_i p log(n p) = sum_i [p log1p(e) - (p - u)], e = n p - 1 (zeros give u)
+        u = 1.0 / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e = n * P - 1.0
+            T = np.where(P > 0, P * np.log1p(e) - (P - u), u)
+        return np.maximum(T.sum(axis=1) + (n - P.shape[1]) * u, 0.0)
+
     def _loss_rows(self, rows, Y):
         lse = M.logsumexp_shifted_rows(rows)  # log sum exp(z - max z), no cancellation
         return lse + self._omega(Y) - _shifted_dot(rows.data, rows.rowmax, Y)
@@ -298,6 +362,19 @@ class Shannon(Regularizer):
         r = np.arange(P.shape[0]) if rows is None else np.asarray(rows)
         j = (P if rows is None else P[r]).argmax(axis=1)
         return Z[r, j] - np.log(P[r, j])
+
+    def energy_gap(self, Z, rowmax, P, shifted_dot=None, support=None):
+        # G = max z + H(u) - lse(z) = -log(mean exp(z - m)) = log(N p_max) (p_max is at
+        # z = m); where G < 1/2 that form cancels (p -> u as beta -> 0), and
+        # G = -log1p(-D), D = mean(-expm1(z - m)) >= 0, keeps its relative accuracy
+        B, N = P.shape
+        G = np.log(N * P[np.arange(B), P.argmax(axis=1)])
+        near = np.flatnonzero(G < 0.5)
+        if near.size:
+            with np.errstate(under="ignore"):
+                D = np.mean(-np.expm1(Z[near] - rowmax[near, None]), axis=1)
+            G[near] = -np.log1p(-D)
+        return G
 
 
 _SHANNON = Shannon()
@@ -407,6 +484,13 @@ class Tsallis(Regularizer):
     def _omega(self, P):
         return tsallis_omega_rows(P, self.alpha)
 
+    def _omega_excess(self, P, n):
+        a = self.alpha
+        if math.isinf(a):
+            return np.zeros(P.shape[0])
+        T = _power_bregman(P, n, a)  # sum_i [(1 + e)^a - 1 - a e] / (a - 1)
+        return np.maximum(T, 0.0) * (1.0 / n) ** a / a
+
     def _jvp(self, P, rows, Vt):
         if self.alpha == 1.0:
             return _SHANNON._jvp(P, rows, Vt)
@@ -427,6 +511,11 @@ class Tsallis(Regularizer):
         if self.alpha == 1.0:
             return _SHANNON.conjugate_from_map(Z, rowmax, P, shifted_dot, support, rows)
         return super().conjugate_from_map(Z, rowmax, P, shifted_dot, support, rows)
+
+    def energy_gap(self, Z, rowmax, P, shifted_dot=None, support=None):
+        if self.alpha == 1.0:
+            return _SHANNON.energy_gap(Z, rowmax, P, shifted_dot, support)
+        return super().energy_gap(Z, rowmax, P, shifted_dot, support)
 
 
 @register(
@@ -498,6 +587,17 @@ class NormEntropy(Regularizer):
         R = P / pmax[:, None]
         return pmax * np.sum(R**self.alpha, axis=1) ** (1.0 / self.alpha) - 1.0
 
+    def _omega_excess(self, P, n):
+        a = self.alpha
+        if math.isinf(a):  # uniform on its support S: max p - 1/n = (n - |S|)/(|S| n)
+            s = np.count_nonzero(P > 0, axis=1).astype(np.float64)
+            return (n - s) / (s * n)
+        # ||p||_a - ||u||_a = ||u||_a ((1 + T/S_u)^(1/a) - 1), S_u = n^(1-a) = n u^a and
+        # T = sum p^a - S_u = u^a (a - 1) sum_i [(1 + e_i) g_i - e_i] (no cancellation)
+        T = np.maximum(_power_bregman(P, n, a), 0.0) * (a - 1.0) / n
+        norm_u = float(n) ** (1.0 / a - 1.0)
+        return norm_u * np.expm1(np.log1p(T) / a)
+
     def _jvp(self, P, rows, Vt):
         if self.alpha == 1.0:
             return np.zeros_like(Vt)  # the argmax is piecewise constant
@@ -558,6 +658,10 @@ class KSubsets(Regularizer):
 
     def _omega(self, P):
         return 0.5 * np.sum(P * P, axis=1) - 0.5 * self.k
+
+    def _omega_excess(self, P, n):
+        u = self.k / n  # 1/2 ||mu - u||^2 (sum (mu - u) = 0)
+        return 0.5 * (np.sum((P - u) ** 2, axis=1) + (n - P.shape[1]) * u * u)
 
     def _check_domain(self, P, name, n_min):
         if P.shape[1] < self.k:

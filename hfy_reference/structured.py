@@ -217,8 +217,10 @@ class SequentialKSubsets(Regularizer):
         info = np.empty((R, kern.N_INFO))
         fin = np.where(np.isfinite(Z), np.abs(Z), 0.0)
         k = self.k
-        top = (-np.partition(-fin, k - 1, axis=1)[:, :k]).sum(axis=1)
-        tol = 64.0 * _EPS * (top + w * (k - 1) + k)
+        # 64 eps (sum of the k largest |z| + w (k - 1) + k), summed as means so that
+        # scores near 1.8e308 give a finite tolerance (and no overflow warning)
+        top = (-np.partition(-fin, k - 1, axis=1)[:, :k] / k).sum(axis=1)
+        tol = 64.0 * _EPS * k * (top + (w * (k - 1) + k) / k)
         # parallel only when there is enough work to amortize waking the threads
         run = kern.seq_ksubsets_rows if R >= 4 and R * n * k >= 50_000 \
             else kern.seq_ksubsets_rows_serial
@@ -239,8 +241,8 @@ class SequentialKSubsets(Regularizer):
         mu = np.empty(n)
         info = np.empty(kern.N_INFO)
         fin = np.where(np.isfinite(zz), np.abs(zz), 0.0)
-        top = float(np.sort(fin)[::-1][:k].sum())
-        tol = 64.0 * _EPS * (top + w * (k - 1) + k)
+        top = float((np.sort(fin)[::-1][:k] / k).sum())  # as in _run_w: no overflow
+        tol = 64.0 * _EPS * k * (top + (w * (k - 1) + k) / k)
         na = kern.seq_ksubsets_solve(np.ascontiguousarray(zz), w, k, tol,
                                      self._max_iter(n), cap, idx, alpha, mu, info)
         self._check_status(info[None, :])

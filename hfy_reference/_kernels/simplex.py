@@ -125,11 +125,18 @@ def neumaier(s, c, x):
 
 
 @njit(cache=True)
-def dd_pow(bh, bl, a, mode):
-    """``(bh + bl) ** a`` as an unnormalized pair, for ``bh > 0``.
+def dd_pow(bh, bl, a, alo, mode):
+    """``(bh + bl) ** (a + alo)`` as an unnormalized pair, for ``bh > 0``.
 
-    ``mode``: 0 for ``a == 0``, 1 for ``a == 1``, 2 for ``a == 2``, 3 otherwise (libm
-    ``pow`` of the high part, first-order correction for the low part).
+    ``mode``: 0 for ``a == 0``, 1 for ``a == 1``, 2 for ``a == 2`` (exact; ``alo`` must
+    be 0), 3 otherwise: libm ``pow`` of the high parts times ``exp(d)`` with
+    ``d = a log1p(bl/bh) + alo log(bh)`` (``|bl/bh| <= 2**-52``, so ``log1p(x) = x``
+    to ``2**-105``).  The exponent ``a + alo`` is the double-double of the exact
+    exponent (``1/(alpha - 1)`` is not a float64): without ``alo`` a tiny entry
+    ``p = b**a`` is off by ``|log p| 2**-53`` relative (up to ~400 ulp).  ``d`` reaches
+    ~0.5 when ``a`` is near ``2**52`` (α - 1 near ``2**-52``), where a first-order
+    correction is not enough: ``expm1`` is used once ``|d| > 1e-8``.  The result is
+    within the accuracy of ``pow`` (about 1 ulp) of the exact power.
     """
     if mode == 1:
         return bh, bl
@@ -139,7 +146,12 @@ def dd_pow(bh, bl, a, mode):
     if mode == 0:
         return 1.0, 0.0
     p = bh**a
-    return p, p * a * (bl / bh)
+    d = a * (bl / bh)
+    if alo != 0.0:
+        d += alo * math.log(bh)
+    if abs(d) < 1e-8:
+        return p, p * d
+    return p, p * math.expm1(d)
 
 
 @njit(cache=True)
@@ -193,16 +205,21 @@ def is_pow2(c):
 # the power-threshold engine:  sum_i [t_i - tau]_+^a = 1
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
-def _eval_power(th, tl, n, uh, ul, a, mode):
-    """``G = sum [t_i - tau]_+^a`` (double-double) and ``D = -dG/dtau`` over ``n`` entries."""
+def _eval_power(th, tl, n, uh, ul, a, alo, mode):
+    """``G = sum [t_i - tau]_+^a`` (double-double) and ``D = -dG/dtau`` over ``n`` entries.
+
+    For ``a = 1`` the bases are not clipped: on a fixed support ``G`` is then linear, so
+    that one Newton step from a float64 ``tau`` above a support entry (an entry whose
+    probability is below the float64 resolution of ``tau``) is exact.
+    """
     s = 0.0
     cc = 0.0
     d = 0.0
     for i in range(n):
         bh, bl = dd_base(th[i], tl[i], uh, ul)
-        if bh <= 0.0:
+        if bh <= 0.0 and mode != 1:
             continue
-        ph, pl = dd_pow(bh, bl, a, mode)
+        ph, pl = dd_pow(bh, bl, a, alo, mode)
         s, cc = neumaier(s, cc, ph)
         cc += pl
         if mode == 1:
@@ -253,7 +270,7 @@ def _newton_power(th, tl, n, a, mode, lo, hi):
     """
     x = 0.5 * (lo + hi)
     for _ in range(200):
-        g, gl, d = _eval_power(th, tl, n, x, 0.0, a, mode)
+        g, gl, d = _eval_power(th, tl, n, x, 0.0, a, 0.0, mode)
         g += gl
         if g > 1.0:
             lo = x
@@ -298,7 +315,7 @@ def _initial_tau(th, tl, n, a, mode, lo, hi):
 
 
 @njit(cache=True)
-def _polish_power(th, tl, n, a, mode, xh):
+def _polish_power(th, tl, n, a, alo, mode, xh):
     """Newton steps on ``tau`` in double-double, from ``xh``.
 
     The residual ``r = sum_i (t_i - tau)^a - 1`` is evaluated in double-double.  The
@@ -311,7 +328,7 @@ def _polish_power(th, tl, n, a, mode, xh):
     ul = 0.0
     prev = np.inf
     for _ in range(30):
-        gh, gl, d = _eval_power(th, tl, n, uh, ul, a, mode)
+        gh, gl, d = _eval_power(th, tl, n, uh, ul, a, alo, mode)
         if d <= 0.0:
             break
         r = (gh - 1.0) + gl
@@ -337,7 +354,7 @@ def anchored_d(zi, zj, c, ch_ok):
 
 
 @njit(cache=True)
-def _anchored_f(dh, dl, nin, n0, imax, x, w, a):
+def _anchored_f(dh, dl, nin, n0, imax, x, w, a, alo):
     """``F(x) = n0 x + sum_{d_i > 0} (d_i + w)^a - 1`` and ``F'(x)`` for
     ``_anchored_solve``, with ``w = x^c``.
 
@@ -357,16 +374,17 @@ def _anchored_f(dh, dl, nin, n0, imax, x, w, a):
         bh, bl = dd_add(dh[i], dl[i], w, 0.0)
         if i == imax and bh > 0.5:  # b - 1 is exact here (Sterbenz)
             y = (bh - 1.0) + bl
-            term = math.expm1(a * math.log1p(y))
+            ly = math.log1p(y)
+            term = math.expm1(a * ly + alo * ly)
             s, cc = neumaier(s, cc, term)
             ph = term + 1.0
         elif i == imax:  # far from 1 there is nothing to cancel
-            ph, pl = dd_pow(bh, bl, a, 3)
+            ph, pl = dd_pow(bh, bl, a, alo, 3)
             s, cc = neumaier(s, cc, ph)
             s, cc = neumaier(s, cc, -1.0)
             cc += pl
         else:
-            ph, pl = dd_pow(bh, bl, a, 3)
+            ph, pl = dd_pow(bh, bl, a, alo, 3)
             s, cc = neumaier(s, cc, ph)
             cc += pl
         if x > 0.0:
@@ -375,7 +393,7 @@ def _anchored_f(dh, dl, nin, n0, imax, x, w, a):
 
 
 @njit(cache=True)
-def _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out):
+def _anchored_solve(th, tl, zc, k, nin, a, alo, c, dh, dl, out):
     """Entmax for ``alpha > 2`` (``a = 1/(alpha-1) < 1``), anchored at the smallest
     support score ``z_j``.
 
@@ -414,7 +432,7 @@ def _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out):
                 n0 += 1
         if dh[imax] == 0.0 and dl[imax] == 0.0:
             imax = -1  # all tied
-        f0, _ = _anchored_f(dh, dl, nin, n0, imax, 0.0, 0.0, a)
+        f0, _ = _anchored_f(dh, dl, nin, n0, imax, 0.0, 0.0, a, alo)
         if f0 >= 0.0:
             # z_j is not in the support: drop it and its ties
             newn = 0
@@ -430,7 +448,7 @@ def _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out):
         # Newton from the right
         for _ in range(200):
             w = x**c
-            f, fp = _anchored_f(dh, dl, nin, n0, imax, x, w, a)
+            f, fp = _anchored_f(dh, dl, nin, n0, imax, x, w, a, alo)
             xn = x - f / fp
             if not (xn < x) or xn <= 0.0:
                 break
@@ -553,7 +571,7 @@ def _bisect_support(th, tl, zc, k, a, mode):
 
 
 @njit(cache=True)
-def power_threshold(th, tl, zc, k, a, c, anchored, method, dh, dl, out):
+def power_threshold(th, tl, zc, k, a, alo, c, anchored, method, dh, dl, out):
     """Solve ``sum_i [t_i - tau]_+^a = 1`` for the threshold ``tau``.
 
     ``th + tl`` (double-double, length >= ``k``) are the candidate values
@@ -619,7 +637,7 @@ def power_threshold(th, tl, zc, k, a, c, anchored, method, dh, dl, out):
             th, tl, zc, nin, nu, lo_h, lo_l, hi_h, hi_l, s1, s2
         )
     if anchored:
-        _anchored_solve(th, tl, zc, k, nin, a, c, dh, dl, out[4:])
+        _anchored_solve(th, tl, zc, k, nin, a, alo, c, dh, dl, out[4:])
         out[2] = out[7]
         out[3] = 2.0
         return
@@ -641,7 +659,7 @@ def power_threshold(th, tl, zc, k, a, c, anchored, method, dh, dl, out):
                 x0 = np.nan
             else:
                 x = _initial_tau(th, tl, nin, a, mode, lo, hi)
-            uh, ul = _polish_power(th, tl, nin, a, mode, x)
+            uh, ul = _polish_power(th, tl, nin, a, alo, mode, x)
         # consistency: support = {t > tau}
         changed = False
         newn = 0
@@ -672,7 +690,7 @@ def _is_candidate(h, lw):
 
 
 @njit(cache=True)
-def _power_row(z, m, c, a, e, normalize, method, out, info, W, Wi, res):
+def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res):
     """One row of entmax / normmax / sparsemax (see ``power_rows``); ``W`` (5, n),
     ``Wi`` (1, n) and ``res`` (8,) are scratch space."""
     n = z.shape[0]
@@ -696,7 +714,7 @@ def _power_row(z, m, c, a, e, normalize, method, out, info, W, Wi, res):
                 pos[k] = i
                 k += 1
     anchored = (not normalize) and a < 1.0
-    power_threshold(th, tl, zc, k, a, c, anchored, method, W[3], W[4], res)
+    power_threshold(th, tl, zc, k, a, alo, c, anchored, method, W[3], W[4], res)
     uh, ul = res[0], res[1]
     nsupp = int(res[2])
     kind = res[3]  # 0: tau, 1: tied support, 2: anchored at z_j
@@ -722,12 +740,12 @@ def _power_row(z, m, c, a, e, normalize, method, out, info, W, Wi, res):
             else:
                 bh, bl = dd_add(dh, dl, wj, 0.0)
                 if bh > 0.0:
-                    ph, pl = dd_pow(bh, bl, e, emode)
+                    ph, pl = dd_pow(bh, bl, e, elo, emode)
                     val = ph + pl
         else:
             bh, bl = dd_base(h, lw, uh, ul)
             if bh > 0.0:
-                ph, pl = dd_pow(bh, bl, e, emode)
+                ph, pl = dd_pow(bh, bl, e, elo, emode)
                 val = ph + pl
                 if normalize:
                     vs, vc = neumaier(vs, vc, ph)
@@ -743,18 +761,19 @@ def _power_row(z, m, c, a, e, normalize, method, out, info, W, Wi, res):
 
 
 @njit(cache=True)
-def _power_chunk(Z, rowmax, c, a, e, normalize, method, out, info, r0, r1):
+def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0, r1):
     """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation."""
     n = Z.shape[1]
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
     for r in range(r0, r1):
-        _power_row(Z[r], rowmax[r], c, a, e, normalize, method, out[r], info[r], W, Wi, res)
+        _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, out[r], info[r],
+                   W, Wi, res)
 
 
 @njit(cache=True, parallel=True)
-def power_rows(Z, rowmax, c, a, e, normalize, method, out, info):
+def power_rows(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info):
     """Rows of ``p_i = [c (z_i - max z) - tau]_+^e`` (normalized if ``normalize``),
     with ``tau`` solving ``sum_i [c (z_i - max z) - tau]_+^a = 1``.
 
@@ -762,51 +781,56 @@ def power_rows(Z, rowmax, c, a, e, normalize, method, out, info):
     * α-normmax: ``c = 1``, ``a = α/(α-1)``, ``e = 1/(α-1)``, ``normalize=True``
       (``α = inf``: ``a = 1``, ``e = 0``, uniform on sparsemax's support).
 
+    ``alo`` and ``elo`` are the low parts of the exponents (``a + alo`` and ``e + elo``
+    are the double-doubles of the exact rationals; 0 for ``a, e`` in {0, 1, 2}).
+
     ``info[r]`` receives ``(tau_hi, tau_lo, support size)`` of row ``r``, with ``tau``
     in the shifted coordinates ``c (z - max z)``.  Chunks of rows run in parallel.
     """
     nr = Z.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
-        _power_chunk(Z, rowmax, c, a, e, normalize, method, out, info,
+        _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info,
                      ch * nr // nch, (ch + 1) * nr // nch)
 
 
 @njit(cache=True)
-def power_rows_serial(Z, rowmax, c, a, e, normalize, method, out, info):
+def power_rows_serial(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info):
     """``power_rows`` on one thread (small inputs: no thread start-up)."""
-    _power_chunk(Z, rowmax, c, a, e, normalize, method, out, info, 0, Z.shape[0])
+    _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, 0,
+                 Z.shape[0])
 
 
 # ---- one (c, a, e) per row (alpha per row, issue 18): the same row kernel, parameters
 # ---- read from arrays, so that every row is bitwise the row of a single-alpha call
 @njit(cache=True)
-def _power_chunk_v(Z, rowmax, C, A, E, normalize, method, out, info, r0, r1):
+def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r0, r1):
     """Rows ``r0:r1`` of ``power_rows_v``, with one scratch allocation."""
     n = Z.shape[1]
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
     for r in range(r0, r1):
-        _power_row(Z[r], rowmax[r], C[r], A[r], E[r], normalize, method, out[r], info[r],
-                   W, Wi, res)
+        _power_row(Z[r], rowmax[r], C[r], A[r], ALO[r], E[r], ELO[r], normalize, method,
+                   out[r], info[r], W, Wi, res)
 
 
 @njit(cache=True, parallel=True)
-def power_rows_v(Z, rowmax, C, A, E, normalize, method, out, info):
-    """``power_rows`` with the parameters ``(c, a, e)`` of row ``r`` in ``C[r], A[r],
-    E[r]`` (α per row); chunks of rows run in parallel."""
+def power_rows_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info):
+    """``power_rows`` with the parameters ``(c, a, alo, e, elo)`` of row ``r`` in
+    ``C[r], A[r], ALO[r], E[r], ELO[r]`` (α per row); chunks of rows run in parallel."""
     nr = Z.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
-        _power_chunk_v(Z, rowmax, C, A, E, normalize, method, out, info,
+        _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info,
                        ch * nr // nch, (ch + 1) * nr // nch)
 
 
 @njit(cache=True)
-def power_rows_v_serial(Z, rowmax, C, A, E, normalize, method, out, info):
+def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info):
     """``power_rows_v`` on one thread."""
-    _power_chunk_v(Z, rowmax, C, A, E, normalize, method, out, info, 0, Z.shape[0])
+    _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, 0,
+                   Z.shape[0])
 
 
 # --------------------------------------------------------------------------------------
@@ -814,15 +838,40 @@ def power_rows_v_serial(Z, rowmax, C, A, E, normalize, method, out, info):
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
 def _softmax_row(row, m, o):
+    """Softmax of one row, each entry within 1.5 ulp of the exact value (measured:
+    ``docs/accuracy.md``).
+
+    The shift is error-free, ``z_i - m = d + e`` exactly (``two_sum``), and
+    ``exp(d + e) = v + v e`` with ``v = exp(d)`` to ``2**-100`` (``|e|`` is at most half
+    an ulp of ``d``, below ``1e-13``): rounding ``z_i - m`` alone would move a small
+    entry by ``|z_i - m| 2**-53`` relative (hundreds of ulp at ``e**-700``).  The
+    numerator ``v + v e`` and the compensated sum ``S = sh + sl`` are kept as pairs, and
+    the quotient ``q = v / sh`` is corrected with its exact remainder
+    (``two_prod``), so the only roundings are ``exp``'s and the final one.
+    """
+    n = row.shape[0]
     s = 0.0
     cc = 0.0
-    for i in range(row.shape[0]):
-        v = math.exp(row[i] - m)
+    for i in range(n):
+        d = row[i] - m
+        bp = d - row[i]
+        e = (row[i] - (d - bp)) + (-m - bp)
+        v = math.exp(d)
         o[i] = v
-        s, cc = neumaier(s, cc, v)
-    inv = s + cc
-    for i in range(row.shape[0]):
-        o[i] = o[i] / inv
+        if v != 0.0:  # (e is NaN when z_i - m overflows or z_i = -inf)
+            s, cc = neumaier(s, cc, v)
+            cc += v * e
+    sh, sl = two_sum(s, cc)
+    for i in range(n):
+        v = o[i]
+        if v == 0.0:
+            continue
+        d = row[i] - m
+        bp = d - row[i]
+        e = (row[i] - (d - bp)) + (-m - bp)
+        q = v / sh
+        p, pe = two_prod(q, sh)
+        o[i] = q + (((v - p) - pe) + v * e - q * sl) / sh
 
 
 @njit(cache=True)
@@ -891,41 +940,22 @@ def argmax_rows_serial(Z, rowmax, out):
 # the capped-simplex engine:  sum_i clip(t_i - tau, 0, v_i) = K
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
-def _capped_tau(th, tl, v, n, state, K):
-    """``tau`` (double-double) for given states (0 zero, 1 linear, 2 capped):
-    ``tau = (sum_capped v + sum_linear t - K) / #linear``."""
-    ch, cl = 0.0, 0.0
-    nl = 0
-    for i in range(n):
-        if state[i] == 2:
-            ch, cl = dd_add(ch, cl, v[i], 0.0)
-        elif state[i] == 1:
-            ch, cl = dd_add(ch, cl, th[i], tl[i])
-            nl += 1
-    ch, cl = dd_add(ch, cl, -K, 0.0)
-    if nl == 0:
-        return np.nan, 0.0, 0
-    qh, ql = dd_div_int(ch, cl, nl)
-    return qh, ql, nl
+def _capped_f(ch, cl, K, nl, sh, sl, lsh, lsl, ph, pl):
+    """``C + sum_L (t_i - p) - K`` as a double-double, with the linear sum kept relative
+    to the shift ``s``: ``sum_L (t_i - p) = LS_s - nl (p - s)``."""
+    fh, fl = dd_add(ch, cl, -K, 0.0)
+    if nl > 0:
+        dh, dl = dd_base(ph, pl, sh, sl)
+        xh, xl = dd_mul_d(dh, dl, float(nl))
+        fh, fl = dd_add(fh, fl, lsh, lsl)
+        fh, fl = dd_add(fh, fl, -xh, -xl)
+    return fh, fl
 
 
 @njit(cache=True)
-def _capped_state(th, tl, wh, wl, uh, ul):
-    """State of an entry at ``tau``: 0 if ``t <= tau``, 2 if ``t - v >= tau``, else 1
-    (double-double comparisons against the precomputed breakpoints ``t`` and ``w = t - v``)."""
-    if not dd_gt(th, tl, uh, ul):
-        return 0
-    if not dd_gt(uh, ul, wh, wl):
-        return 2
-    return 1
-
-
-@njit(cache=True)
-def _lower_bp(th, tl, vi):
-    """The lower breakpoint ``t - v`` as a double-double (``-inf`` for ``v = inf``)."""
-    if vi == np.inf:
-        return -np.inf, 0.0
-    return dd_add(th, tl, -vi, 0.0)
+def _ge(ah, al, bh, bl):
+    """``a >= b`` for double-doubles."""
+    return not dd_gt(bh, bl, ah, al)
 
 
 @njit(cache=True)
@@ -937,42 +967,124 @@ def _inner_bp(th, tl, wh, wl, i, loh, lol, hih, hil):
 
 
 @njit(cache=True)
-def _ge(ah, al, bh, bl):
-    """``a >= b`` for double-doubles (``-inf`` high parts compare on their own)."""
-    return not dd_gt(bh, bl, ah, al)
+def _grow(e, m, b):
+    """Add ``b`` to the expansion ``e[:m]`` in place (Shewchuk's grow-expansion with
+    zero elimination): ``e[:m']`` are non-overlapping float64 numbers of increasing
+    magnitude whose exact sum is the old sum plus ``b``.  Returns ``m'``."""
+    q = b
+    k = 0
+    for i in range(m):
+        q, h = two_sum(q, e[i])
+        if h != 0.0:
+            e[k] = h
+            k += 1
+    if q != 0.0 or k == 0:
+        e[k] = q
+        k += 1
+    return k
 
 
 @njit(cache=True)
-def capped_threshold(th, tl, wh, wl, v, n, K, lo, hi, state, idx, out):
+def _exp_value(e, m):
+    """The sum of the expansion ``e[:m]``, rounded (smallest components first: within
+    an ulp of the exact sum; its sign is exact)."""
+    x = 0.0
+    for i in range(m):
+        x += e[i]
+    return x
+
+
+@njit(cache=True)
+def _numerator(e, m, nl, dh, dl, vi, T):
+    """``T[:k] = nl (dh + dl) - E - nl vi`` exactly (``E = e[:m]``; ``vi = 0`` for the
+    plain numerator).  Returns ``k``."""
+    k = 0
+    for i in range(m):
+        T[i] = -e[i]
+    k = m
+    ph, pe = two_prod(dh, float(nl))
+    k = _grow(T, k, pe)
+    k = _grow(T, k, ph)
+    if dl != 0.0:
+        ph, pe = two_prod(dl, float(nl))
+        k = _grow(T, k, pe)
+        k = _grow(T, k, ph)
+    if vi != 0.0:
+        ph, pe = two_prod(vi, float(nl))
+        k = _grow(T, k, -pe)
+        k = _grow(T, k, -ph)
+    return k
+
+
+@njit(cache=True)
+def _capped_solve(th, v, n, state, K, E):
+    """The exact threshold for given states (0 zero, 1 linear, 2 capped).
+
+    ``tau = s + E / nl`` with ``s`` the first linear entry, ``nl`` the number of linear
+    entries and ``E = sum_capped v + sum_linear (t - s) - K`` summed *exactly* into the
+    expansion ``E`` (every ``t - s`` is an exact pair).  An entry ``j`` then has the
+    exact numerator ``nl (t_j - s) - E = nl (t_j - tau)`` (``_numerator``): its state
+    and its value ``p_j = numerator / nl`` (two roundings) need no rounded ``tau``,
+    so that a probability of 1e-300 next to ones of order 1 is resolved.  Returns
+    ``(nl, m, s)`` (``m`` components in ``E``; ``nl = 0``: ``tau`` is not determined,
+    the states alone give the solution).
+    """
+    m = 0
+    sh = 0.0
+    nl = 0
+    for i in range(n):
+        if state[i] == 1:
+            sh = th[i]
+            nl += 1
+            break
+    for i in range(n):
+        if state[i] == 2:
+            m = _grow(E, m, v[i])
+        elif state[i] == 1:
+            dh, dl = two_sum(th[i], -sh)
+            m = _grow(E, m, dl)
+            m = _grow(E, m, dh)
+    m = _grow(E, m, -K)
+    nl = 0
+    for i in range(n):
+        if state[i] == 1:
+            nl += 1
+    return nl, m, sh
+
+
+@njit(cache=True)
+def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, out, E, T):
     """Solve ``sum_i clip(t_i - tau, 0, v_i) = K`` for ``tau``.
 
-    ``th + tl`` (double-double) are finite values ``<= 0`` with maximum 0; ``v > 0``
-    (``+inf`` allowed) with ``sum_i min(v_i, K) >= K``; ``[lo, hi]`` brackets ``tau``
-    (``f(lo) >= 0 > f(hi)``; pass ``lo = -inf``, ``hi = 0`` when nothing better is
-    known) and entries with ``t_i <= lo`` may be left out; ``wh + wl`` are the lower
-    breakpoints ``t_i - v_i`` (``_lower_bp``); ``idx`` is scratch
-    space (length >= ``n``).  Writes ``tau`` to ``out[0:2]``
-    (``out[0]`` is NaN when no entry is strictly between its bounds: then the
-    solution is determined by ``state`` alone) and the state of every entry (0: zero,
-    1: strictly inside, 2: at its cap) to ``state``.
+    ``th + tl`` (double-double) are finite, ``0 < v_i <= K`` (a cap above ``K`` is
+    never reached: the caller clips it to ``K``) with ``sum_i v_i >= K`` (decided
+    exactly by the caller), and ``wh + wl = t - v`` exactly (the lower breakpoints).
+    ``[lo, hi]`` (double-doubles) brackets ``tau``: ``f(lo) >= 0 > f(hi)``; pass
+    ``lo = -inf`` for the widest bracket (the smallest lower breakpoint, where every
+    entry is at its cap).  Entries with ``t_i <= lo`` may be left out.  ``idx`` is
+    scratch (length >= ``n``); ``E`` and ``T`` are scratch for expansions (length
+    >= 64 and 72).  The final solve needs ``tl = 0`` (float64 scores).  Writes the
+    state of every entry (0: zero, 1: strictly inside, 2: at its cap) to ``state``,
+    ``out[0:3] = (s, nl, m)`` and the expansion ``E[:m]`` of ``_capped_solve``
+    (``tau = s + E / nl``; ``nl = 0``: the states alone give the solution).
 
-    Breakpoints ``t_i`` and ``t_i - v_i`` are compared as double-doubles, so an
-    interval ``[t - v, t]`` below float64 resolution (``|t| >> 2**53 v``, scores near
-    1e300) is still resolved; pivots are medians of three breakpoints (expected
-    linear time).
+    Exactness.  Every breakpoint comparison is made on double-doubles, and the sign of
+    ``f`` at a pivot is decided on a double-double sum of terms of size ``O(K)``: the
+    linear entries are summed relative to the first of them (they all lie within
+    ``K`` of each other and of the bracket), never relative to the maximum score, so
+    that a score spread up to 1.8e308 loses nothing.  On the found states the
+    threshold is then exact (an expansion), every state is re-checked exactly, and
+    each free entry is its exact numerator rounded, divided by ``nl``.  Pivots are
+    medians of three breakpoints (expected linear time).
     """
-    # bracket [lo, hi]: f(hi) < 0 <= f(lo); lo = -inf asks for the widest one
-    if lo == -np.inf:
-        lo = np.inf
+    if loh == -np.inf:
+        loh, lol = np.inf, 0.0
         for i in range(n):
-            w = th[i] - min(v[i], K)
-            if w < lo:
-                lo = w
-        lo = lo - 1.0 - 1e-9 * abs(lo)
-    loh, lol = lo, 0.0
-    hih, hil = hi, 0.0
+            if dd_gt(loh, lol, wh[i], wl[i]):
+                loh, lol = wh[i], wl[i]
     nu = 0
-    C = 0.0
+    ch, cl = 0.0, 0.0
+    sh, sl = 0.0, 0.0
     lsh, lsl = 0.0, 0.0
     nl = 0
     for i in range(n):
@@ -980,7 +1092,7 @@ def capped_threshold(th, tl, wh, wl, v, n, K, lo, hi, state, idx, out):
         idx[nu] = i
         nu += 1
     while True:
-        # reclassify the undetermined entries against (lo, hi)
+        # reclassify the undetermined entries against [lo, hi]
         j = 0
         while j < nu:
             i = idx[j]
@@ -988,10 +1100,13 @@ def capped_threshold(th, tl, wh, wl, v, n, K, lo, hi, state, idx, out):
                 state[i] = 0
             elif _ge(wh[i], wl[i], hih, hil):  # t - v >= hi
                 state[i] = 2
-                C += v[i]
+                ch, cl = dd_add(ch, cl, v[i], 0.0)
             elif _ge(loh, lol, wh[i], wl[i]) and _ge(th[i], tl[i], hih, hil):
                 state[i] = 1
-                lsh, lsl = dd_add(lsh, lsl, th[i], tl[i])
+                if nl == 0:
+                    sh, sl = th[i], tl[i]
+                dh, dl = dd_base(th[i], tl[i], sh, sl)
+                lsh, lsl = dd_add(lsh, lsl, dh, dl)
                 nl += 1
             else:
                 j += 1
@@ -1009,38 +1124,88 @@ def capped_threshold(th, tl, wh, wl, v, n, K, lo, hi, state, idx, out):
             ph, pl = a0h, a0l
         elif dd_gt(a2h, a2l, a0h, a0l) != dd_gt(a2h, a2l, a1h, a1l):
             ph, pl = a2h, a2l
-        # f(p) = C + (LS - nl p) + sum_U clip(t - p, 0, v) - K
-        xh, xl = dd_mul_d(ph, pl, float(nl)) if nl > 0 else (0.0, 0.0)
-        dh, dl = dd_add(lsh, lsl, -xh, -xl)
-        f = (C - K) + dh + dl
+        # f(p) = C + sum_L (t - p) + sum_U clip(t - p, 0, v) - K, in double-double
+        fh, fl = _capped_f(ch, cl, K, nl, sh, sl, lsh, lsl, ph, pl)
+        far = 4.0 * K  # t - p beyond +-far: no subtraction (it may overflow)
         for jj in range(nu):
             i = idx[jj]
-            b = (th[i] - ph) + (tl[i] - pl)
-            if b > 0.0:
-                f += b if b < v[i] else v[i]
-        if f > 0.0:
+            if th[i] > ph + far:
+                fh, fl = dd_add(fh, fl, v[i], 0.0)
+                continue
+            if th[i] < ph - far:
+                continue
+            bh, bl = dd_base(th[i], tl[i], ph, pl)
+            if bh > 0.0:
+                if dd_gt(bh, bl, v[i], 0.0):
+                    fh, fl = dd_add(fh, fl, v[i], 0.0)
+                else:
+                    fh, fl = dd_add(fh, fl, bh, bl)
+        if fh > 0.0 or (fh == 0.0 and fl > 0.0):
             loh, lol = ph, pl
-        elif f < 0.0:
+        elif fh < 0.0 or fl < 0.0:
             hih, hil = ph, pl
         else:
             loh, lol = ph, pl
             hih, hil = ph, pl
-    # closed form on the found states, then check every state against tau
-    for _ in range(64):
-        uh, ul, nl = _capped_tau(th, tl, v, n, state, K)
+    # exact closed form on the found states; every state is re-checked exactly (a
+    # pivot within ~1e-31 K of tau may have been decided on a rounded sign)
+    for _ in range(8):
+        nl, m, sh = _capped_solve(th, v, n, state, K, E)
         if nl == 0:
-            uh, ul = hih, hil
             break
+        qh, ql = _exp_tau(E, m, nl)  # tau - s as a double-double: a fast first test
         changed = False
         for i in range(n):
-            s = _capped_state(th[i], tl[i], wh[i], wl[i], uh, ul)
-            if s != state[i]:
-                state[i] = s
+            # tau - s is in [-K, 0) (s is a linear entry): far entries need no subtraction
+            if th[i] > sh + 4.0 * K:
+                st = 2
+            elif th[i] < sh - 4.0 * K:
+                st = 0
+            else:
+                dh, dl = two_sum(th[i], -sh)
+                bh, bl = dd_add(dh, dl, -qh, -ql)  # t - tau to 2**-100 (K + |t - s|)
+                tol = 2.0**-96 * (K + abs(dh))
+                if bh < -tol:
+                    st = 0
+                elif bh > tol and v[i] - bh > tol:
+                    st = 1
+                elif bh - v[i] > tol:
+                    st = 2
+                else:  # within the double-double's resolution: decide exactly
+                    st = _exact_state(E, m, nl, dh, dl, v[i], T)
+                if st != state[i]:
+                    state[i] = st
+                    changed = True
+                continue
+            if st != state[i]:
+                state[i] = st
                 changed = True
         if not changed:
             break
-    out[0] = uh if nl > 0 else np.nan
-    out[1] = ul
+    out[0] = sh
+    out[1] = float(nl)
+    out[2] = float(m)
+
+
+@njit(cache=True)
+def _exp_tau(E, m, nl):
+    """``E / nl`` as a double-double (``tau - s`` of ``_capped_solve``), to ``2**-102``
+    relative."""
+    qh, ql = 0.0, 0.0
+    for j in range(m):
+        qh, ql = dd_add(qh, ql, E[j], 0.0)
+    return dd_div_int(qh, ql, nl)
+
+
+@njit(cache=True)
+def _exact_state(E, m, nl, dh, dl, vi, T):
+    """The state of an entry from the exact signs of ``nl (t - tau)`` and
+    ``nl (t - tau - v)`` (``t - s = dh + dl``)."""
+    k = _numerator(E, m, nl, dh, dl, 0.0, T)
+    if T[k - 1] <= 0.0:  # the sign of an expansion is that of its top
+        return 0
+    k = _numerator(E, m, nl, dh, dl, vi, T)
+    return 2 if T[k - 1] >= 0.0 else 1
 
 
 @njit(cache=True)
@@ -1077,20 +1242,28 @@ def _heap_replace_top(heap, size, x):
 
 
 @njit(cache=True)
-def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
-    """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,) scratch.
+def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
+    """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,), ``E`` (64,)
+    and ``T`` (72,) scratch.
+
+    The scores are used as they are (no shift by the maximum, which would overflow
+    for spreads above 1.8e308 and round away the low part of a score far below the
+    maximum); caps are clipped at ``K`` (``p_i <= K`` always), so every lower
+    breakpoint ``z_i - v_i`` is an exact double-double.
 
     Bracket.  With one cap ``c`` for all entries (k-subsets: ``c = 1``), let
-    ``m = ceil(K / min(c, K))``: at ``tau = t_(m) - c`` the ``m`` largest entries sit at
-    their cap, so ``f >= m c - K >= 0`` and ``tau >= t_(m) - c``; ``t_(m)`` comes from a
-    min-heap kept during the first pass (``m <= 64``) or a partition.  For k-subsets
-    also ``tau < t_(K)``.  With per-entry caps, ``tau > -1`` when ``f(-1) > 0`` (checked in
-    the same pass), else there is no bracket.  Entries below the bracket are zeros and
-    are not visited again.
+    ``m = ceil(K / min(c, K))``: at ``tau = z_(m) - c`` the ``m`` largest entries sit at
+    their cap, so ``f >= m c - K >= 0`` and ``tau >= z_(m) - c`` (exact double-double);
+    ``z_(m)`` comes from a min-heap kept during the first pass (``m <= 64``) or a
+    partition.  For k-subsets also ``tau < z_(K)``.  With per-entry caps,
+    ``tau > max z - 1`` when ``f(max z - 1) > 0`` (checked with a margin in the same
+    pass), else the bracket starts at the smallest lower breakpoint.  Entries at or
+    below the bracket are zeros and are not visited again.
     """
     n = z.shape[0]
     kk = 0
     small = False
+    c = K
     if use_const:
         c = min(vconst, K)
         kk = int(math.ceil(K / c))
@@ -1098,72 +1271,113 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res):
             kk += 1
         small = kk <= 64
     sv = W[0]
-    nf = 0
-    g = 0.0  # f(-1) = sum_i clip(t_i + 1, 0, v_i) - K, for per-entry caps
-    for i in range(n):
-        out[i] = 0.0
-        vi = vconst if use_const else vrow[i]
-        if z[i] == -np.inf or vi <= 0.0:
-            continue
-        t = z[i] - m
-        if not use_const:
-            if t > -1.0:
-                g += min(t + 1.0, vi)
-        elif small:
-            if nf < kk:
-                _heap_push(res, nf, t)
-            elif t > res[0]:
-                _heap_replace_top(res, kk, t)
-        else:
-            sv[nf] = t
-        nf += 1
-    hi = 0.0
-    if use_const and kk <= nf:
-        tk = res[0] if small else np.partition(sv[:nf], nf - kk)[nf - kk]
-        lo = tk - c - 1e-9 * (1.0 + abs(tk) + c)
-        if vconst == 1.0 and kk == int(K):  # k-subsets: tau < t_(K) as well
-            hi = tk
-    elif not use_const and g - K >= 1e-9 * K:  # f(-1) > 0, so tau > -1
-        lo = -1.0
-    else:
-        lo = -np.inf
     th = W[1]
     tl = W[2]
     vv = W[3]
     wh = W[4]
     wl = W[5]
     pos = Wi[0]
+    nf = 0
+    g = 0.0  # ~ f(max z - 1) + K, for per-entry caps
+    gc = 0.0
+    # one pass: the bracket's data, and the candidates above a running lower bound
+    # (the k-th largest so far minus c, or max z - 1; a margin keeps the float tests
+    # conservative) -- the exact test against the final bound follows
     k = 0
+    m1 = m - 1.0 - 2.0**-50 * (abs(m) + 1.0)
     for i in range(n):
+        out[i] = 0.0
         vi = vconst if use_const else vrow[i]
-        if z[i] == -np.inf or vi <= 0.0:
+        zi = z[i]
+        if zi == -np.inf or vi <= 0.0:
             continue
-        if not (z[i] - m > lo):
+        if not use_const:
+            t = zi - m
+            if t > -1.0:
+                g, gc = neumaier(g, gc, min(t + 1.0, vi))
+            keep = zi > m1
+        elif small:
+            if nf < kk:
+                _heap_push(res, nf, zi)
+                keep = True
+            else:
+                if zi > res[0]:
+                    _heap_replace_top(res, kk, zi)
+                keep = zi > res[0] - c - 2.0**-50 * (abs(res[0]) + c)
+        else:
+            sv[nf] = zi
+            keep = False
+        nf += 1
+        if keep:
+            th[k] = zi
+            vv[k] = min(vi, K)
+            pos[k] = i
+            k += 1
+    hih, hil = m, 0.0
+    if use_const and kk <= nf:
+        zk = res[0] if small else np.partition(sv[:nf], nf - kk)[nf - kk]
+        loh, lol = two_sum(zk, -c)
+        if vconst == 1.0 and kk == int(K):  # k-subsets: tau < z_(K)
+            hih = zk
+    elif not use_const and (g + gc) - K >= 1e-9 * K:  # f(max z - 1) > 0
+        loh, lol = two_sum(m, -1.0)
+    else:
+        loh, lol = -np.inf, 0.0
+    if (use_const and not small) or loh == -np.inf:  # not collected above: all entries
+        k = 0
+        for i in range(n):
+            vi = vconst if use_const else vrow[i]
+            if z[i] == -np.inf or vi <= 0.0:
+                continue
+            th[k] = z[i]
+            vv[k] = min(vi, K)
+            pos[k] = i
+            k += 1
+    # the exact test against the final bound, and the breakpoints
+    kept = 0
+    for j in range(k):
+        zi = th[j]
+        if not (zi > loh or (zi == loh and lol < 0.0)):
             continue
-        h, lw = two_sum(z[i], -m)
-        if h == -np.inf:  # overflow: far below the maximum, clamp below every breakpoint
-            h, lw = -1.7976931348623157e308, 0.0
-        th[k] = h
-        tl[k] = lw
-        vv[k] = vi
-        wh[k], wl[k] = _lower_bp(h, lw, vi)
-        pos[k] = i
-        k += 1
+        th[kept] = zi
+        tl[kept] = 0.0
+        vv[kept] = vv[j]
+        wh[kept], wl[kept] = two_sum(zi, -vv[j])
+        pos[kept] = pos[j]
+        kept += 1
+    k = kept
     state = Wi[1]
-    capped_threshold(th, tl, wh, wl, vv, k, K, lo, hi, state, Wi[2], res)
-    uh, ul = res[0], res[1]
-    nfree = 0
+    capped_threshold(th, tl, wh, wl, vv, k, K, loh, lol, hih, hil, state, Wi[2], res,
+                     E, T)
+    sh = res[0]
+    nl = int(res[1])
+    m = int(res[2])
+    qh, ql = _exp_tau(E, m, nl) if nl > 0 else (0.0, 0.0)
     for i in range(k):
         s = state[i]
         if s == 2:
             out[pos[i]] = vv[i]
         elif s == 1:
-            bh, bl = dd_base(th[i], tl[i], uh, ul)
-            out[pos[i]] = bh + bl
-            nfree += 1
-    info[0] = uh
-    info[1] = ul
-    info[2] = nfree
+            dh, dl = two_sum(th[i], -sh)
+            bh, bl = dd_add(dh, dl, -qh, -ql)
+            if bh > 2.0**-44 * (K + abs(dh)):  # the double-double is within 2**-56 of p
+                out[pos[i]] = bh + bl
+                continue
+            # tiny: the exact numerator N = nl (t_i - tau) over nl, corrected by the
+            # exact remainder N - q nl
+            kk = _numerator(E, m, nl, dh, dl, 0.0, T)
+            q = _exp_value(T, kk) / nl
+            if nl > 1:
+                ph, pe = two_prod(q, float(nl))
+                kk = _grow(T, kk, -pe)
+                kk = _grow(T, kk, -ph)
+                q += _exp_value(T, kk) / nl
+            out[pos[i]] = q
+    if nl > 0:
+        info[0], info[1] = dd_add(sh, 0.0, qh, ql)
+    else:
+        info[0], info[1] = np.nan, 0.0
+    info[2] = nl
 
 
 @njit(cache=True)
@@ -1173,9 +1387,12 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
     W = np.empty((6, n))
     Wi = np.empty((3, n), np.int64)
     res = np.empty(64)
+    E = np.empty(64)
+    T = np.empty(72)
     for r in range(r0, r1):
         vrow = V[0] if use_const else V[r]
-        _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res)
+        _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res,
+                    E, T)
 
 
 @njit(cache=True, parallel=True)
@@ -1184,8 +1401,9 @@ def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info):
 
     k-subsets SparseMAP: ``v = 1`` (``use_const``), ``K = k``.  Constrained sparsemax:
     ``v = V[r]`` per entry, ``K = 1``.  ``-inf`` entries and entries with ``v = 0``
-    get 0.  ``info[r] = (tau_hi, tau_lo, #entries strictly inside (0, v))``.  Chunks of
-    rows run in parallel.
+    get 0.  ``info[r] = (tau_hi, tau_lo, #entries strictly inside (0, v))``, with ``tau`` in
+    the coordinates of ``z`` (NaN when no entry is strictly inside).  Chunks of rows run
+    in parallel.
     """
     nr = Z.shape[0]
     nch = min(nr, 256)

@@ -835,8 +835,8 @@ def _family(which: str, params: dict, n: int, finite: np.ndarray):
     if "upper" not in params:
         raise TypeError("constrained_sparsemax needs the parameter upper")
     u = np.array(V.as_upper(params["upper"], (n,)), dtype=np.float64)
-    tot = math.fsum(np.minimum(u[finite], 1.0))
-    if tot < 1.0:
+    # exact: fsum is correctly rounded, so the sign of sum(u) - 1 is exact
+    if math.fsum([*np.minimum(u[finite], 1.0).tolist(), -1.0]) < 0.0:
         raise ValueError(
             "constrained_sparsemax is infeasible: the upper bounds of the unmasked "
             f"entries must sum to >= 1; they sum to {math.fsum(u[finite])!r}"
