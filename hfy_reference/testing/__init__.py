@@ -46,9 +46,10 @@ Nothing here imports hypothesis; :mod:`hfy_reference.testing.strategies` does.
 
 from __future__ import annotations
 
-from ._adapters import from_torch
+from ._adapters import from_jax, from_torch
 from ._harness import assert_backend_matches, check_backend
-from ._oracle import K0, family_names
+from ._inputs import Reference, assert_matches, check_inputs, reference
+from ._oracle import K0, K_for, family_names
 from ._report import BackendReport, CaseResult
 from ._suite import Case
 
@@ -59,12 +60,18 @@ __all__ = [
     "check_backend",
     "assert_backend_matches",
     "cases",
+    "reference",
+    "check_inputs",
+    "assert_matches",
+    "Reference",
     "from_torch",
+    "from_jax",
     "BackendReport",
     "CaseResult",
     "Case",
     "FAMILIES",
     "K0",
+    "K_for",
 ]
 
 
@@ -82,4 +89,4 @@ def cases(family: str, *, dtype=None, **params) -> list:
 
         return [p.case for p in _hopfield.suite(params, dt)[1]]
     fam = _oracle.parse_family(family, params)
-    return [p.case for p in _build.build_suite(fam, dt.str)]
+    return [p.case for p in _build.build_suite(fam, _oracle.parse_precision(dt))]

@@ -62,9 +62,57 @@ def family_names() -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Precision:
+    """The dtypes a backend works in: ``input`` (the arrays it receives), ``compute``
+    (its arithmetic: the ``eps`` of the error model) and ``output`` (what it returns:
+    one more rounding, ``eps_out / 2`` relative, and values below the output's
+    smallest normal number are judged absolutely)."""
+
+    input: str = "float64"
+    compute: str = "float64"
+    output: str = "float64"
+
+    @property
+    def eps(self) -> float:
+        return float(S.finfo(self.compute).eps)
+
+    @property
+    def out_eps(self) -> float:
+        return float(S.finfo(self.output).eps)
+
+    @property
+    def tiny(self) -> float:
+        return max(float(S.finfo(self.compute).tiny), float(S.finfo(self.output).tiny))
+
+    @property
+    def label(self) -> str:
+        if self.input == self.compute == self.output:
+            return self.input
+        return f"{self.input} (compute {self.compute}, output {self.output})"
+
+    def output_rounding(self, E: np.ndarray) -> np.ndarray:
+        """The output's rounding of the exact answer ``E`` (0 when it is no coarser
+        than the compute dtype: ``K eps`` covers it)."""
+        if self.out_eps <= self.eps:
+            return np.zeros_like(E)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.where(np.isfinite(E), 0.5 * self.out_eps * np.abs(E), 0.0)
+
+
+def parse_precision(dtype, compute_dtype=None, output_dtype=None) -> Precision:
+    """Validate the three dtypes (``None``: the input dtype)."""
+    dt = S.as_dtype(np.float64 if dtype is None else dtype)
+    ct = dt if compute_dtype is None else S.as_dtype(compute_dtype)
+    ot = dt if output_dtype is None else S.as_dtype(output_dtype)
+    return Precision(dt.name, ct.name, ot.name)
+
+
 def K_for(n: int) -> float:
-    """The roundoff multiplier for vectors of length ``n``."""
-    return K0 * (1 + math.ceil(math.log2(max(int(n), 1))))
+    """The roundoff multiplier for vectors of length ``n``:
+    ``K0 max(1 + ceil(log2 n), ceil(sqrt n))`` (see the module docstring)."""
+    n = max(int(n), 1)
+    return K0 * max(1 + math.ceil(math.log2(n)), math.isqrt(n - 1) + 1)
 
 
 # ---- parsing a family name and its parameters --------------------------------------------
@@ -220,7 +268,9 @@ def _shifted(Z: np.ndarray):
     m = np.max(np.where(fin, Z, -np.inf), axis=1, keepdims=True)
     with np.errstate(over="ignore", invalid="ignore"):
         D = np.where(fin, Z - m, -np.inf)  # may be -inf by overflow
-    W = np.where(fin, np.abs(D), 0.0)
+    # a difference beyond the float64 range: its relative perturbation cannot bring
+    # the entry near the threshold (it acts as a mask, which the answer treats it as)
+    W = np.where(np.isfinite(D), np.abs(D), 0.0)
     return fin, D, W
 
 
@@ -492,6 +542,21 @@ def jvp_zone_jump(fam: Family, P, V, mt: MapTolerance):
             fac = np.maximum(1.0, _pnorm(P, a) ** (a - 1.0) / (a - 1.0))
         jump = 2.0 * gam * vmax * fac
     return np.where(np.isfinite(jump), jump, np.inf)
+
+
+def consistent_sum_tol(expected: np.ndarray, tol: np.ndarray, target) -> np.ndarray:
+    """The row-sum tolerance implied by the per-entry ones: ``sum_i tol_i`` plus the
+    reference's own distance to the target (``|fsum(expected) - T|``, a few float64
+    ulps).  An output whose every entry is within its tolerance therefore always
+    passes the sum check, whatever the order in which the backend summed (pairwise,
+    blocked, sequential); the sum check reports common-mode errors (a shifted
+    threshold, a wrong normalizer) as such, it never adds a stricter condition."""
+    T = np.broadcast_to(np.asarray(target, dtype=np.float64), expected.shape[:1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        ref = np.array([math.fsum([*r, -float(t)]) for r, t in zip(expected, T,
+                                                                   strict=True)])
+        tsum = np.array([math.fsum(r) for r in np.where(np.isfinite(tol), tol, np.inf)])
+        return tsum * (1.0 + 2.0**-50) + np.abs(ref)
 
 
 # ---- preparing a case for a family --------------------------------------------------------
