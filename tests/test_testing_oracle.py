@@ -438,7 +438,11 @@ KNOWN_DEFECTS: set = set()
                          ids=[f"{f}-{p}-{i}" for i, (f, p, _) in enumerate(FAST_MAPS)])
 @pytest.mark.parametrize("dtype", [F64, F32])
 def test_library_fast_paths_pass(family, params, fn, dtype):
-    rep = check_backend(fn, family, dtype=dtype, **params)
+    # H.entmax(z, 100, method="bisect") takes ~45 s on the n65537 case (0.3 s on
+    # n65536; reported, not the oracle's business): left out here to keep CI short
+    slow = {"n65537"} if params.get("alpha") == 100.0 and family == "entmax" else set()
+    rep = check_backend(fn, family, dtype=dtype, cases=lambda c: c.name not in slow,
+                        **params)
     assert rep.passed, rep.failure_message()
     for r in rep.skipped:
         if "library defect" in r.reasons[0]:

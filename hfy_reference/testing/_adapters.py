@@ -108,15 +108,15 @@ def from_torch(fn, family: str, *, device=None, **kwargs):
     return _name(backend, fn, "torch_fn")
 
 
-def from_jax(fn, family: str, **kwargs):
+def from_jax(fn, family: str, *, jit: bool = True, **kwargs):
     """A NumPy-in, NumPy-out backend for ``family`` from a JAX function.
 
     As :func:`from_torch`: ``fn`` is the forward function; ``<map>_loss_grad`` uses
     ``jax.grad`` of the summed loss, ``<map>_jvp`` ``jax.jvp`` and ``<map>_vjp``
     ``jax.vjp``.  float64 inputs need ``jax.config.update("jax_enable_x64", True)``
     (otherwise JAX would silently compute in float32; the backend raises instead).
-    The function is called eagerly; wrap it in ``jax.jit`` yourself to test the
-    compiled version.
+    With ``jit=True`` (the default) what is compared is compiled with ``jax.jit``
+    (once per input shape), as a model would run it; ``jit=False`` runs eagerly.
     """
     import jax
     import jax.numpy as jnp
@@ -135,25 +135,26 @@ def from_jax(fn, family: str, **kwargs):
         return x.astype(np.float32) if _is_bf16(x) else x
 
     if kind == "map":
-        def backend(*args):
-            return n(fn(*map(j, args), **kwargs))
+        def f(*args):
+            return fn(*args, **kwargs)
     elif kind == "loss":
-        def backend(z, y):
-            return n(fn(j(z), j(y), **kwargs))
+        def f(z, y):
+            return fn(z, y, **kwargs)
     elif kind == "loss_grad":
-        def backend(z, y):
-            yy = j(y)
-            return n(jax.grad(lambda x: jnp.sum(fn(x, yy, **kwargs)))(j(z)))
+        def f(z, y):
+            return jax.grad(lambda x: jnp.sum(fn(x, y, **kwargs)))(z)
     elif kind == "jvp":
-        def backend(*args):
-            extra = tuple(map(j, args[1:-1])) if constrained else ()
-            _, out = jax.jvp(lambda x: fn(x, *extra, **kwargs), (j(args[0]),),
-                             (j(args[-1]),))
-            return n(out)
+        def f(*args):
+            extra = args[1:-1] if constrained else ()
+            return jax.jvp(lambda x: fn(x, *extra, **kwargs), (args[0],), (args[-1],))[1]
     else:  # vjp
-        def backend(*args):
-            extra = tuple(map(j, args[1:-1])) if constrained else ()
-            _, back = jax.vjp(lambda x: fn(x, *extra, **kwargs), j(args[0]))
-            return n(back(j(args[-1]))[0])
+        def f(*args):
+            extra = args[1:-1] if constrained else ()
+            _, back = jax.vjp(lambda x: fn(x, *extra, **kwargs), args[0])
+            return back(args[-1])[0]
+    g = jax.jit(f) if jit else f
+
+    def backend(*args):
+        return n(g(*map(j, args)))
 
     return _name(backend, fn, "jax_fn")

@@ -379,7 +379,8 @@ def _prepare_loss(fam, prec, raws):
         K = O.K_for(Z.shape[1])
         E = P - Y
         hard = mt.hard_zero & (Y == 0)
-        E, tol = _finish(prec, E, mt.tol + K * eps * np.abs(E), hard)
+        tol = mt.tol + K * eps * np.abs(E) + O.at_max(Z, K * eps * np.abs(E).sum(axis=1))
+        E, tol = _finish(prec, E, tol, hard)
         T = np.zeros(Z.shape[0])
         out.append(O.Prepared(_case(raw, inputs, tags), args, E, tol, hard, mt.zone, T,
                               O.consistent_sum_tol(E, tol, T)))

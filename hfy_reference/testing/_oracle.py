@@ -516,10 +516,27 @@ def jvp_tolerance(fam: Family, Z, P, V, mt: MapTolerance, eps, tiny, U=None):
             dv = np.abs(V - vbar)
             t = np.where(g > 0, r * g * dv, 0.0)
             prop = abs(2.0 - a) * (t + g * t.sum(axis=1, keepdims=True) / G)
-        tol = K * eps * JV + prop + tiny
+            if fam.map == "softmax":
+                # the usual p * (v - <p, v>) takes <p_hat, v> without renormalizing
+                # p_hat: the forward's errors enter through sum_j tol_j |v_j|
+                prop = prop + g * np.where(g > 0, r * g * Va, 0.0).sum(axis=1,
+                                                                       keepdims=True)
+        tol = K * eps * JV + prop + tiny + at_max(Z, K * eps * JV.sum(axis=1))
         tol = np.where(np.isfinite(tol), tol, np.inf)
         sum_tol = K * eps * JV.sum(axis=1) + tiny * Z.shape[1]
     return tol, sum_tol
+
+
+def at_max(Z: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """``amount`` (per row) at the entries holding the row's maximum, 0 elsewhere.
+
+    A backend that differentiates through its own shift ``z - max z`` (autograd of
+    any max-shifted map) adds ``-sum_j (J^T g)_j`` -- exactly 0, in floating point the
+    rounding of a reduction over the whole row -- to the maximum's entry."""
+    with np.errstate(invalid="ignore"):
+        fin = np.isfinite(Z)
+        m = np.max(np.where(fin, Z, -np.inf), axis=1, keepdims=True)
+        return np.where(fin & (Z == m), np.asarray(amount)[:, None], 0.0)
 
 
 def jvp_zone_jump(fam: Family, P, V, mt: MapTolerance):
