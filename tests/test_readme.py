@@ -35,7 +35,16 @@ def test_readme_has_examples():
     assert len(BLOCKS) >= 3
 
 
-@pytest.mark.parametrize("i", range(len(BLOCKS)))
+# README blocks whose printed output went stale when the oracle's suite grew (issue
+# 12: more cases, the sum checks implied by the per-entry tolerances); README.md is not
+# edited in parallel work, the section moves to docs/testing.md (issue 10), where the
+# same example runs with its current output (tests/test_docs_testing.py)
+STALE = ("check_backend(sparsemax_np",)
+
+
+@pytest.mark.parametrize("i", [
+    pytest.param(i, marks=pytest.mark.xfail(strict=True, reason="stale output (issue 12)"))
+    if any(s in b for s in STALE) else i for i, b in enumerate(BLOCKS)])
 def test_readme_block(i, monkeypatch):
     code = BLOCKS[i]
     monkeypatch.chdir(ROOT)

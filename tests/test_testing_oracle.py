@@ -1,7 +1,7 @@
 """The oracle ``hfy_reference.testing``: its case suite, its reference answers (against
 the 50-digit mpmath reference), its tolerances (an exact answer rounded to the dtype
-passes; deliberately wrong backends fail on the right cases), its report, its CLI, and
-a real run on the PyPI ``entmax`` package (skipped without torch and entmax).
+passes; deliberately wrong backends fail on the right cases), its report and its CLI.
+The real runs on PyPI ``entmax``, torch and JAX: tests/test_testing_findings.py.
 """
 
 from __future__ import annotations
@@ -740,54 +740,3 @@ def test_cli_exit_status_and_report():
     usage = _run("-m", "hfy_reference.testing", "--backend", "no_such_module:f",
                  "--family", "softmax")
     assert usage.returncode == 2 and "no_such_module" in usage.stderr
-
-
-# ---------------------------------------------------------------------------------------
-# the PyPI entmax package, as measured (docs/readme/testing.md)
-# ---------------------------------------------------------------------------------------
-DOC = ROOT / "docs" / "readme" / "testing.md"
-# a subset of the documented matrix (the whole matrix takes minutes): every function
-# and kind, both dtypes
-PYPI_SUBSET = ["sparsemax()", "sparsemax_loss()", "sparsemax_loss grad()", "sparsemax vjp()",
-               "entmax15()", "entmax15_loss()", "entmax15 vjp()",
-               "entmax_bisect(alpha=1.001)", "entmax_bisect(alpha=30)",
-               "entmax_bisect_loss(alpha=2)", "entmax_bisect_loss grad(alpha=1.5)",
-               "entmax_bisect vjp(alpha=10)", "normmax_bisect(alpha=1.1)",
-               "normmax_bisect(alpha=100)", "normmax_bisect_loss(alpha=2)",
-               "normmax_bisect vjp(alpha=2)", "budget_bisect(budget=2)"]
-
-
-def _documented():
-    """{(label, dtype): set of failing case names} from the doc's details block."""
-    out = {}
-    text = DOC.read_text()
-    for m in re.finditer(r"^- `(?P<label>[^`]+)` (?P<dt>float\d\d): (?P<rest>.*)$", text,
-                         re.M):
-        rest = m.group("rest").strip()
-        names = set() if rest == "pass" else {n.strip() for n in rest.split(",")}
-        out[(m.group("label"), m.group("dt"))] = names
-    return out
-
-
-@pytest.mark.backend
-def test_pypi_entmax_findings_are_as_documented():
-    torch = pytest.importorskip("torch")
-    entmax = pytest.importorskip("entmax")
-    from hfy_reference.testing import _entmax_pypi as EP
-
-    text = DOC.read_text()
-    versions = f"torch {torch.__version__}, entmax {entmax.__version__}"
-    if versions not in text:
-        pytest.skip(f"the documented run used other versions than {versions}")
-    doc = _documented()
-    res = EP.run(labels=set(PYPI_SUBSET))
-    assert len(res) == 2 * len(PYPI_SUBSET)
-    for label, dt, rep in res:
-        assert (label, dt) in doc, (label, dt)
-        assert set(rep.failing_cases) == doc[(label, dt)], (label, dt, repr(rep))
-    # the headline findings, independently of the doc
-    got = {(label, dt): rep for label, dt, rep in res}
-    loss = got[("sparsemax_loss()", "float64")]
-    assert loss["masked_mixed/target=max"].nonfinite > 0  # 0 * -inf in <p, z>
-    ent = got[("entmax_bisect(alpha=30)", "float64")]
-    assert ent["two_entries"].max_abs_err > 0.1  # mpmath: [0.953, 0.047]

@@ -25,21 +25,29 @@ Fenchel-Young losses ``<map>_loss`` and gradients ``<map>_loss_grad`` (``target=
 and ``hopfield_step``.  The signature ``fn`` must have for each is in
 :func:`check_backend`.
 
-Tolerances (dtype-aware; ``eps`` = the dtype's machine epsilon).  A case passes when
-the output is what a *backward-stable* algorithm in that dtype could produce: the
-exact answer for scores whose shifted values ``z_i - max z`` are perturbed by at most
+One's own inputs: :func:`reference` returns the exact answer and the tolerances for
+any input (``(..., N)``, the problems along the last axis); :func:`check_inputs` and
+:func:`assert_matches` judge a backend on it (e.g. inside a hypothesis test with
+:func:`strategies.scores`).  :func:`from_torch` and :func:`from_jax` wrap torch and JAX
+functions; :mod:`.pytest_plugin` puts the suite into a backend's pytest run;
+``python -m hfy_reference.testing`` is the command line (``findings`` regenerates
+``docs/findings.md``).
+
+Tolerances (``eps`` = the compute dtype's machine epsilon).  A case passes when the
+output is what a *backward-stable* algorithm in that dtype could produce: the exact
+answer for scores whose shifted values ``z_i - max z`` are perturbed by at most
 ``K eps |z_i - max z|``, each output entry then rounded by at most ``K eps``, with
-``K = 4 (1 + ceil(log2 N))``: a handful of roundings per elementary step, and the
-``log2 N`` growth of a pairwise reduction over ``N`` entries.  Concretely, per entry
+``K = 4 max(1 + ceil(log2 N), ceil(sqrt N))``: a handful of roundings per elementary
+step, times the growth of a reduction over ``N`` entries (pairwise: ``log2 N``;
+blocked and, with independent rounding errors, sequential: ``sqrt N``).  Per entry
 ``|got - p| <= K eps |p| + (|J| K eps |z - max z|)_i + tiny`` (``J`` the exact
-Jacobian, ``tiny`` the smallest normal number); entries within the perturbation of
-the support threshold (the *rounding zone*) may take any value up to the map's value
-at that distance; outside it, entries that are exactly 0 must be exactly 0 (and
-``-inf``-masked entries always); row sums within ``K eps`` of 1 (``k`` for
-k-subsets).  Losses, gradients and Jacobian products follow from the same model (see
-``docs/readme/testing.md``).  The maps are shift-invariant, so the model measures
-errors relative to ``z - max z``: a backend that does not shift by the maximum loses
-``eps |max z|`` and fails the shifted cases, as it should.
+Jacobian); entries within the perturbation of the support threshold (the *rounding
+zone*) may take any value up to the map's value at that distance; outside it, entries
+that are exactly 0 must be exactly 0; row sums within the sum of the entries'
+tolerances of their target (the sum check never contradicts the entries).  Cases
+whose score differences overflow form the *overflow class*, shown apart.  Losses,
+gradients, Jacobian products and low-precision output dtypes follow from the same
+model (see ``docs/testing.md`` and :mod:`._oracle`).
 
 Nothing here imports hypothesis; :mod:`hfy_reference.testing.strategies` does.
 """
