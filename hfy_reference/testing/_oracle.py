@@ -575,8 +575,8 @@ def consistent_sum_tol(expected: np.ndarray, tol: np.ndarray, target) -> np.ndar
     threshold, a wrong normalizer) as such, it never adds a stricter condition."""
     T = np.broadcast_to(np.asarray(target, dtype=np.float64), expected.shape[:1])
     with np.errstate(over="ignore", invalid="ignore"):
-        ref = np.array([math.fsum([*r, -float(t)]) for r, t in zip(expected, T,
-                                                                   strict=True)])
+        ref = np.array([math.fsum([*r, -float(t)]) if np.isfinite(r).all() else np.inf
+                        for r, t in zip(expected, T, strict=True)])
         tsum = np.array([math.fsum(r) for r in np.where(np.isfinite(tol), tol, np.inf)])
         return tsum * (1.0 + 2.0**-50) + np.abs(ref)
 
