@@ -47,7 +47,7 @@ NAMES: tuple[str, ...] = (
 QUICK: dict[str, dict] = {
     "regularization_path": {"n_points": 120},
     "margins": {"n_points": 101},
-    "maps_2d_3d": {"n_grid": 41, "n_dots": 11},
+    "maps_2d_3d": {"n_grid": 41, "n_dots": 11, "n_surface": 15},
     "energy_contours": {"n_grid": 30, "n_random": 1, "max_steps": 20},
     "basins": {"n_grid": 16, "n_random": 1, "max_iter": 15},
     "capacity": {"dims": (4,), "n_values": (2, 8, 32), "n_trials": 10},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hfy_reference import REGULARIZERS, KSubsets
+from hfy_reference import REGULARIZERS, registry
 
 __all__ = [
     "simplex_regularizers",
@@ -16,8 +16,9 @@ __all__ = [
 
 
 def simplex_regularizers() -> list:
-    """The five maps onto the simplex of the papers' figures, in the registry's order:
-    softmax, 1.5-entmax, sparsemax, 2-normmax, 5-normmax."""
+    """The named maps onto the simplex of the papers' figures (``REGULARIZERS``, from
+    the registry), in the registry's order: softmax, 1.5-entmax, sparsemax, 2-normmax,
+    5-normmax."""
     return list(REGULARIZERS.values())
 
 
@@ -30,8 +31,11 @@ def sequential_2_subsets(w: float = 0.5):
 
 
 def path_regularizers() -> list:
-    """The seven maps of the regularization-path figure."""
-    return simplex_regularizers() + [KSubsets(2), sequential_2_subsets()]
+    """The maps of the regularization-path figure: the named maps, then the examples of
+    the registry entries without named instances (SparseMAP 2-subsets and
+    :func:`sequential_2_subsets`)."""
+    return simplex_regularizers() + [
+        r for e in registry.entries() if not e.named for r in e.examples]
 
 
 def support_key(p: np.ndarray) -> tuple:

@@ -22,6 +22,9 @@ from . import style
 from ._common import simplex_regularizers
 from ._patterns import pattern_sets
 
+#: Font size (pt) of the row labels and colour-bar labels: the axis-label size.
+ROW_LABEL_SIZE = 8.0
+
 __all__ = ["energy_contours"]
 
 
@@ -95,12 +98,13 @@ def energy_contours(regs: Sequence | None = None, *, beta: float = 1.0, n_random
                 if r == nrows - 1:
                     ax.set_xlabel(r"$q_1$")
                 if c == 0:
-                    ax.set_ylabel(f"{set_name}\n" + r"$q_2$", fontsize=7)
+                    name = ("fixed set\n" + set_name) if set_name.startswith("$(") else set_name
+                    ax.set_ylabel(f"{name}\n" + r"$q_2$", fontsize=ROW_LABEL_SIZE)
             cb = fig.colorbar(cf, ax=axes[r, :].tolist(), shrink=0.9, pad=0.01, aspect=14,
                               spacing="proportional")
             ticks = MaxNLocator(4).tick_values(lo, hi)
             cb.set_ticks(ticks[(ticks >= lo) & (ticks <= hi)])
-            cb.set_label(r"energy $E(q)$", fontsize=7)
+            cb.set_label(r"energy $E(q)$", fontsize=ROW_LABEL_SIZE)
             cb.ax.tick_params(labelsize=6)
         handles = [
             Line2D([], [], ls="", marker="s", mfc="white", mec="black", label="pattern $x_i$"),

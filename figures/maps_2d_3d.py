@@ -1,7 +1,10 @@
 r"""The maps in two and three dimensions.
 
 Left: the two-dimensional maps :math:`t \mapsto \hat y_\Omega([t, 0])_1` (argmax
-dashed).  Right, one column per map: on top, where the outputs
+dashed).  Right, one column per map: on top, the three-dimensional map as a surface,
+:math:`(t_1, t_2) \mapsto \hat y_\Omega([t_1, t_2, 0])_1` (the talk's "sparsemax in 2D
+and 3D", after Martins & Astudillo, 2016: sparsemax is piecewise linear, with flat
+regions at 0 and 1, softmax smooth); below it, where the outputs
 :math:`\hat y_\Omega([z_1, z_2, 0])` land on the 3-simplex for scores on a uniform
 grid of the plane (each output a dot); below, the score plane shaded by the face of
 the simplex the output lies on (a vertex: one-hot; an edge: two nonzero entries; the
@@ -48,7 +51,8 @@ def _tint(color, f: float):
 
 
 def maps_2d_3d(regs: Sequence | None = None, *, t_range: float = 3.0,
-               score_range: float = 3.0, n_grid: int = 161, n_dots: int = 41) -> Figure:
+               score_range: float = 3.0, n_grid: int = 161, n_dots: int = 41,
+               n_surface: int = 41) -> Figure:
     """Two- and three-dimensional views of the maps.
 
     Parameters
@@ -63,6 +67,8 @@ def maps_2d_3d(regs: Sequence | None = None, *, t_range: float = 3.0,
         Resolution of the shaded score plane (``n_grid²`` scores).
     n_dots : int
         Scores per side whose outputs are drawn as dots on the simplex.
+    n_surface : int
+        Scores per side of the surface plots (on ``[-score_range, score_range]²``).
 
     Returns
     -------
@@ -77,12 +83,15 @@ def maps_2d_3d(regs: Sequence | None = None, *, t_range: float = 3.0,
     d = np.linspace(-score_range, score_range, n_dots)
     D1, D2 = np.meshgrid(d, d)
     Zdots = np.column_stack([D1.ravel(), D2.ravel(), np.zeros(D1.size)])
+    u = np.linspace(-score_range, score_range, n_surface)
+    U1, U2 = np.meshgrid(u, u)
+    Zsurf = np.stack([U1, U2, np.zeros_like(U1)], axis=-1)
 
     with style.context():
         ncol = len(regs)
-        fig = style.new_figure(style.FULL, 3.3)
-        gs = fig.add_gridspec(2, ncol + 1, width_ratios=[1.9] + [1.0] * ncol,
-                              height_ratios=[1.0, 1.0])
+        fig = style.new_figure(style.FULL, 5.2)
+        gs = fig.add_gridspec(3, ncol + 1, width_ratios=[1.9] + [1.0] * ncol,
+                              height_ratios=[1.55, 1.0, 1.0])
         ax2 = fig.add_subplot(gs[:, 0])
         for reg in regs:
             ax2.plot(t, reg.argmax(T)[:, 0], color=style.map_color(reg), label=reg.label)
@@ -100,8 +109,27 @@ def maps_2d_3d(regs: Sequence | None = None, *, t_range: float = 3.0,
         for j, reg in enumerate(regs):
             col = style.map_color(reg)
             shades = [_tint(col, f) for f in _TINTS]
-            # top: outputs on the simplex
-            axs = fig.add_subplot(gs[0, j + 1])
+            # top: the 3-D map as a surface
+            ax3 = fig.add_subplot(gs[0, j + 1], projection="3d")
+            ax3.plot_surface(U1, U2, reg.argmax(Zsurf)[..., 0], color=col, lw=0.15,
+                             edgecolor=_tint(col, 0.45), alpha=0.9, rstride=2, cstride=2,
+                             shade=True, antialiased=True)
+            ax3.set_zlim(0.0, 1.0)
+            ax3.set_box_aspect((1.0, 1.0, 0.85), zoom=1.18)
+            ax3.view_init(elev=26, azim=-58)
+            ax3.set_xticks([-score_range, 0, score_range])
+            ax3.set_yticks([-score_range, 0, score_range])
+            ax3.set_zticks([0, 0.5, 1])
+            ax3.tick_params(labelsize=5, pad=-2)
+            ax3.set_xlabel("$t_1$", labelpad=-9, fontsize=6.5)
+            ax3.set_ylabel("$t_2$", labelpad=-9, fontsize=6.5)
+            ax3.set_title(reg.label, color=col, pad=0)
+            if j == 0:
+                ax3.text2D(-0.12, 0.5, r"3-D: $\hat{y}_\Omega([t_1, t_2, 0])_1$",
+                           transform=ax3.transAxes, rotation=90, ha="center",
+                           va="center", fontsize=7)
+            # middle: outputs on the simplex
+            axs = fig.add_subplot(gs[1, j + 1])
             P = reg.argmax(Zdots)
             faces = face_dimension(P)
             reached = set(faces.tolist())
@@ -116,15 +144,15 @@ def maps_2d_3d(regs: Sequence | None = None, *, t_range: float = 3.0,
                 axs.scatter(_TRIANGLE[:, 0], _TRIANGLE[:, 1], s=14, color=col, zorder=3,
                             clip_on=False)
             for k, name in enumerate(("$e_1$", "$e_2$", "$e_3$")):
-                off = [(-0.04, -0.1), (0.04, -0.1), (0.1, 0.0)][k]
+                # clear of the vertex dots (radius about 0.04 in these units)
+                off = [(-0.1, -0.1), (0.1, -0.1), (0.16, 0.0)][k]
                 axs.text(*(_TRIANGLE[k] + off), name, ha="center", va="center", fontsize=7)
-            axs.set_xlim(-0.1, 1.1)
-            axs.set_ylim(-0.16, 0.92)
+            axs.set_xlim(-0.18, 1.18)
+            axs.set_ylim(-0.18, 0.92)
             axs.set_aspect("equal")
             axs.axis("off")
-            axs.set_title(reg.label, color=col)
             # bottom: score plane shaded by face
-            axp = fig.add_subplot(gs[1, j + 1])
+            axp = fig.add_subplot(gs[2, j + 1])
             F = face_dimension(reg.argmax(Zgrid))
             axp.imshow(F, origin="lower", extent=(g[0], g[-1], g[0], g[-1]),
                        cmap=ListedColormap(shades), vmin=-0.5, vmax=2.5,
@@ -147,7 +175,7 @@ def maps_2d_3d(regs: Sequence | None = None, *, t_range: float = 3.0,
         fig.legend(handles=handles, loc="outside lower center", ncol=4,
                    title="face of the simplex where the output lies (percentages: share of "
                    "the score square giving a vertex / an edge / the interior)")
-        fig.suptitle(r"The maps in 2-D and on the 3-simplex: "
+        fig.suptitle(r"The maps in 2-D and 3-D, and on the 3-simplex: "
                      r"$\hat{y}_\Omega(z) = \mathrm{argmax}_{p \in \triangle}\ "
                      r"\langle z, p\rangle - \Omega(p)$")
     return fig

@@ -9,8 +9,10 @@ which integer-valued data would make common, have probability 0).
 Every query is updated ``n_steps`` times with ``HopfieldNetwork.retrieve``; the
 histogram shows the size of the support of the final ``ŷ_Ω(β X q)``
 (``RetrievalResult.p``): 1 is a single retrieved pattern,
-larger supports are metastable mixtures.  Softmax is dense, so its entries are counted
-above a threshold (0.01, as in the papers' table).
+larger supports are metastable mixtures.  Softmax is dense, so its "support" is the
+smallest number of its largest entries that hold 99 % of the mass (never 0: a
+near-uniform softmax over 1000 patterns counts as ">10", where a cut-off of single
+entries at 0.01 would count it as 0).
 """
 
 from __future__ import annotations
@@ -27,8 +29,17 @@ from ._common import simplex_regularizers
 
 __all__ = ["metastable", "clustered_patterns"]
 
-#: Softmax probabilities counted in its "support".
-SOFTMAX_THRESHOLD = 0.01
+#: Mass that the largest entries of a dense (softmax) output must hold to count as its
+#: support.
+SOFTMAX_MASS = 0.99
+
+
+def mass_support_size(P: np.ndarray, mass: float = SOFTMAX_MASS) -> np.ndarray:
+    """Per row: the smallest ``k`` such that the ``k`` largest entries sum to at least
+    ``mass`` (at least 1)."""
+    P = np.asarray(P, dtype=np.float64)
+    c = np.cumsum(-np.sort(-P, axis=1), axis=1)
+    return np.minimum(np.sum(c < mass * c[:, -1:], axis=1) + 1, P.shape[1])
 
 
 def clustered_patterns(n: int, dim: int, n_classes: int, noise: float,
@@ -82,16 +93,16 @@ def metastable(regs: Sequence | None = None, *, betas: Sequence[float] = (0.1, 1
             for reg in regs:
                 net = HopfieldNetwork(X, reg, beta=beta)
                 P = np.asarray(net.retrieve(Q, max_iter=n_steps).p)  # at the final state
-                thr = SOFTMAX_THRESHOLD if reg.margin is None else 0.0
-                supports[reg] = (np.count_nonzero(P > thr, axis=1), thr)
-            # bin 0 only appears for thresholded softmax (all weights below 0.01)
-            first = 0 if any((S == 0).any() for S, _ in supports.values()) else 1
-            sizes = np.arange(first, max_size + 2)  # last bin: > max_size
+                dense = reg.margin is None
+                supports[reg] = (mass_support_size(P) if dense
+                                 else np.count_nonzero(P, axis=1), dense)
+            sizes = np.arange(1, max_size + 2)  # last bin: > max_size
             for k, reg in enumerate(regs):
-                S, thr = supports[reg]
+                S, dense = supports[reg]
                 counts = np.array([np.mean(S == s) for s in sizes[:-1]]
                                   + [np.mean(S > max_size)])
-                lab = reg.label + (f" (entries $> {thr:g}$)" if thr else "")
+                lab = reg.label + (f" (entries holding {100 * SOFTMAX_MASS:g} % of mass)"
+                                   if dense else "")
                 ax.bar(sizes + (k - (len(regs) - 1) / 2) * width, 100 * counts, width=width,
                        color=style.map_color(reg), label=lab, lw=0)
             ax.set_xticks(sizes, [str(s) for s in sizes[:-1]] + [f">{max_size}"])

@@ -51,18 +51,23 @@ def sparsity(regs: Sequence | None = None, *, n: int = 100, n_draws: int = 500,
     with style.context():
         fig = style.new_figure(style.FULL, 2.5)
         ax_s, ax_o = fig.subplots(1, 2)
-        # maps with equal margins have equal one-hot curves: draw them with decreasing
-        # widths and offset dashes so that all stay visible
-        seen: dict = {}
+        # maps with equal margins have equal one-hot curves (theory): every curve is
+        # solid; the later maps of a margin are thinner, with open markers every few
+        # points, so that all stay visible and each legend matches its own panel
+        first: dict = {}
         for reg in regs:
             c = style.map_color(reg)
             S = np.count_nonzero(reg.argmax(B), axis=-1)  # (n_beta, n_draws)
             ax_s.plot(betas, S.mean(axis=1), color=c, label=reg.label)
-            k = seen.setdefault(reg.margin, 0)
-            seen[reg.margin] += 1
-            ls = "-" if k == 0 else (2 * k, (3, 3))
-            ax_o.plot(betas, np.mean(S == 1, axis=1), color=c, ls=ls,
-                      label=_margin_label(reg))
+            k = len(first.setdefault(reg.margin, []))
+            first[reg.margin].append(reg)
+            label = _margin_label(reg)
+            if k:
+                label += f": same as {first[reg.margin][0].label} by theory"
+            ax_o.plot(betas, np.mean(S == 1, axis=1), color=c, ls="-",
+                      lw=1.3 if k == 0 else 0.7, marker=("", "s", "^", "D")[min(k, 3)],
+                      mfc="none", ms=3.0 + k, markevery=(2 * k, 6), label=label,
+                      zorder=2 + k)
         ax_s.set_xscale("log")
         ax_s.set_yscale("log")
         ax_s.set_xlabel(r"inverse temperature $\beta$")
@@ -70,6 +75,7 @@ def sparsity(regs: Sequence | None = None, *, n: int = 100, n_draws: int = 500,
         ax_s.set_title(f"(a) mean support size, $N = {n}$")
         ax_s.set_ylim(0.8, n * 1.25)
         ax_s.grid(True, which="major")
+        ax_s.legend(loc="lower left")
         ax_o.set_xscale("log")
         ax_o.set_xlabel(r"inverse temperature $\beta$")
         ax_o.set_ylabel("fraction of one-hot outputs")

@@ -9,7 +9,8 @@ text width) in inches, with 8 pt text so that labels stay readable when a figure
 printed at its natural size.
 
 Colours are keyed by the regularizer's ``label`` (``Regularizer.label``), so that a map
-has the same colour in every figure.  The palette is Okabe & Ito's colour-blind safe
+has the same colour in every figure; each map declares its colours in its registry
+entry (:mod:`hfy_reference.registry`).  The palette is Okabe & Ito's colour-blind safe
 set, extended with Paul Tol's muted colours for the less common maps.
 """
 
@@ -21,6 +22,8 @@ from collections.abc import Iterator
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+
+from hfy_reference import registry as _registry
 
 __all__ = [
     "COLUMN",
@@ -88,21 +91,9 @@ RC: dict[str, object] = {
     "ps.fonttype": 42,
 }
 
-#: One colour per map, keyed by ``Regularizer.label``.
-MAP_COLORS: dict[str, str] = {
-    "softmax": "#0072B2",  # blue
-    "1.5-entmax": "#E69F00",  # orange
-    "sparsemax": "#D55E00",  # vermillion
-    "2-normmax": "#009E73",  # bluish green
-    "5-normmax": "#CC79A7",  # reddish purple
-    "SparseMAP 2-subsets": "#56B4E9",  # sky blue
-    "sequential 2-subsets": "#882255",  # wine
-    "argmax": "#000000",
-    # less common maps (margins figure, limits)
-    "4-entmax": "#661100",  # dark brown
-    "1.5-normmax": "#999933",  # olive
-    "inf-normmax": "#332288",  # indigo
-}
+#: One colour per map, keyed by ``Regularizer.label``: declared by each map's registry
+#: entry (``MapEntry.colors``, :mod:`hfy_reference.registry`).
+MAP_COLORS: dict[str, str] = _registry.map_colors()
 _RESERVE = ["#999933", "#AA4499", "#117733", "#6699CC", "#661100", "#888888"]
 
 #: Colours of the stored patterns in the 2-D Hopfield figures (basin fills): Paul Tol's
@@ -133,11 +124,12 @@ def map_color(reg_or_label) -> str:
     figure).
     """
     label = reg_or_label if isinstance(reg_or_label, str) else reg_or_label.label
-    if label in MAP_COLORS:
-        return MAP_COLORS[label]
+    colors = MAP_COLORS | _registry.map_colors()  # maps registered since the import too
+    if label in colors:
+        return colors[label]
     base = label.split(" (")[0]  # e.g. "sequential 2-subsets (w=0.5)"
-    if base in MAP_COLORS:
-        return MAP_COLORS[base]
+    if base in colors:
+        return colors[base]
     return _RESERVE[zlib.crc32(label.encode()) % len(_RESERVE)]
 
 

@@ -35,6 +35,17 @@ __all__ = [
     "check_positive",
     "check_same_shape",
     "check_axis",
+    "check_simplex",
+    "as_patterns",
+    "as_query",
+    "as_vectors",
+    "check_beta",
+    "check_index",
+    "check_subset",
+    "check_margin",
+    "one_query",
+    "check_iter",
+    "as_post",
 ]
 
 
@@ -144,6 +155,35 @@ class Rows:
         moved = np.moveaxis(a, self.axis, -1)
         return np.ascontiguousarray(moved.reshape(self.data.shape))
 
+    def targets(self, y, name: str = "y") -> np.ndarray:
+        """Targets of a loss in the canonical ``(rows, N)`` layout.
+
+        ``y`` is either a distribution of the same shape as the scores (any real dtype),
+        or -- the convention of torch and of the PyPI entmax losses -- integer class
+        indices of the scores' shape without ``axis`` (one index per row; a Python
+        ``int`` for a single vector of scores), read as one-hot rows.  Indices must lie
+        in ``[0, N)``.
+        """
+        a = np.asarray(y)
+        batch = self.moved_shape[:-1]
+        if a.dtype.kind in "iu" and a.shape != self.shape and a.shape == batch:
+            idx = a.reshape(-1).astype(np.int64)
+            n = self.n
+            if idx.size and (idx.min() < 0 or idx.max() >= n):
+                bad = idx[(idx < 0) | (idx >= n)][0]
+                raise ValueError(f"{name} as class indices must lie in [0, {n}) "
+                                 f"(N = {n} scores along axis {self.axis}); got {int(bad)}")
+            out = np.zeros(self.data.shape)
+            out[np.arange(idx.size), idx] = 1.0
+            return out
+        if a.dtype.kind in "iu" and a.shape != self.shape:
+            raise ValueError(
+                f"{name} must be a distribution of the shape of z {self.shape}, or integer "
+                f"class indices of shape {batch} (the shape of z without axis "
+                f"{self.axis}); got an integer array of shape {a.shape}"
+            )
+        return self.like(y, name)
+
     def restore(self, out2d: np.ndarray) -> np.ndarray:
         """Reshape a ``(rows, N)`` result back to the caller's layout and dtype."""
         out = out2d.reshape(self.moved_shape)
@@ -241,14 +281,19 @@ def check_positive(x, name: str, *, allow_inf: bool = False) -> float:
     return v
 
 
-def check_k(k, n_min: int, name: str = "k") -> int:
-    """An integer ``1 <= k <= n_min`` (``n_min``: the fewest unmasked entries)."""
+def check_k(k, n_min: int | None, name: str = "k") -> int:
+    """An integer ``1 <= k <= n_min`` (``n_min``: the fewest unmasked entries; ``None``
+    when no scores are known yet, e.g. at construction: then only ``k >= 1``)."""
     if isinstance(k, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer; got {k!r}")
     try:
         kk = operator.index(k)
     except TypeError:
         raise TypeError(f"{name} must be an integer; got {k!r}") from None
+    if n_min is None:
+        if kk < 1:
+            raise ValueError(f"{name} must be an integer >= 1; got {kk}")
+        return kk
     if kk < 1 or kk > n_min:
         raise ValueError(
             f"{name} must satisfy 1 <= {name} <= {n_min} (the number of unmasked "
@@ -262,3 +307,204 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
         raise ValueError(
             f"{name_a} and {name_b} must have the same shape; got {a.shape} and {b.shape}"
         )
+
+
+def check_simplex(P: np.ndarray, name: str, total: float, upper: float | None = None):
+    """``P`` rows in ``{p >= 0, (p <= upper), sum p = total}`` up to rounding."""
+    n = P.shape[1]
+    tol = 64 * np.finfo(np.float64).eps * max(1.0, total) * math.sqrt(n)
+    pmin = P.min()
+    if pmin < -tol:
+        raise ValueError(
+            f"{name} must lie on the {'capped ' if upper else ''}simplex: entries must be "
+            f">= 0; got min({name}) = {float(pmin)!r}"
+        )
+    if upper is not None:
+        pmax = P.max()
+        if pmax > upper + tol:
+            raise ValueError(
+                f"{name} must lie in the capped simplex: entries must be <= {upper:g}; "
+                f"got max({name}) = {float(pmax)!r}"
+            )
+    err = np.abs(P.sum(axis=1) - total)
+    if err.max() > tol:
+        r = int(np.argmax(err))
+        raise ValueError(
+            f"{name} must sum to {total:g} along the axis (tolerance {tol:.1e}); slice "
+            f"{r} sums to {float(P[r].sum())!r}"
+        )
+
+
+# ---- Hopfield networks and the theory's conditions ----------------------------------
+def as_patterns(X, name: str = "X") -> np.ndarray:
+    """``X`` as a finite, read-only, C-contiguous float64 (N, D) copy."""
+    a, _ = as_float_array(X, name)
+    if a.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of patterns, shape (N, D) (one pattern per row); "
+            f"got an array of shape {a.shape}"
+        )
+    if not np.isfinite(a).all():
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(
+            f"{name} must be finite; found NaN or inf at index {tuple(int(i) for i in bad)}"
+        )
+    out = np.array(a, dtype=np.float64, order="C", copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def as_query(q, D: int, name: str = "q") -> tuple[np.ndarray, bool]:
+    """``q`` as a finite float64 (B, D) array and whether it was a single (D,) vector."""
+    a, _ = as_float_array(q, name)
+    if a.ndim == 1:
+        single = True
+        a = a[None, :]
+    elif a.ndim == 2:
+        single = False
+    else:
+        raise ValueError(
+            f"{name} must be one query of shape (D,) = ({D},) or a batch of shape (B, D) "
+            f"= (B, {D}); got an array of shape {a.shape}"
+        )
+    if a.shape[1] != D:
+        raise ValueError(
+            f"{name} must have length D = {D} (the pattern dimension) along its last axis; "
+            f"got shape {a.shape if not single else a.shape[1:]}"
+        )
+    if not np.isfinite(a).all():
+        bad = np.argwhere(~np.isfinite(a))[0]
+        where = int(bad[1]) if single else tuple(int(i) for i in bad)
+        raise ValueError(f"{name} must be finite; found NaN or inf at index {where}")
+    return np.ascontiguousarray(a, dtype=np.float64), single
+
+
+def check_beta(beta, name: str = "beta") -> float:
+    """``beta`` as a finite float > 0."""
+    return check_positive(beta, name)
+
+
+def check_index(i, n: int, name: str = "i") -> int:
+    """A pattern index in ``[0, n)``.  Negative indices are refused, as in every other
+    call that takes pattern indices (a k-subset's indices, a loss's class indices): an
+    index of -1 is far more often an off-by-one than a wish for the last pattern."""
+    if isinstance(i, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer pattern index; got {i!r}")
+    try:
+        ii = operator.index(i)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer pattern index; got {i!r}") from None
+    if not 0 <= ii < n:
+        raise ValueError(f"{name} must be a pattern index in [0, {n}) (N = {n}); got {ii}")
+    return ii
+
+
+def check_subset(y, n: int, name: str = "y") -> np.ndarray:
+    """A k-subset given as indices or as a boolean/0-1 mask, as a boolean mask."""
+    a = np.asarray(y)
+    is_mask = a.dtype == bool or (
+        a.dtype.kind == "f" and a.shape == (n,) and bool(np.isin(a, (0.0, 1.0)).all())
+    )
+    if is_mask:
+        if a.shape != (n,):
+            raise ValueError(f"{name} as a mask must have shape ({n},); got {a.shape}")
+        mask = a.astype(bool)
+    else:
+        if a.ndim != 1 or a.dtype.kind not in "iu":
+            raise TypeError(
+                f"{name} must be a 1-D array of distinct integer pattern indices or a "
+                f"boolean mask of length N = {n}; got {y!r}"
+            )
+        if a.size and (a.min() < 0 or a.max() >= n):
+            raise ValueError(f"{name} indices must lie in [0, {n}); got {a.tolist()}")
+        if np.unique(a).size != a.size:
+            raise ValueError(f"{name} indices must be distinct; got {a.tolist()}")
+        mask = np.zeros(n, dtype=bool)
+        mask[a] = True
+    if not mask.any():
+        raise ValueError(f"{name} must select at least one pattern")
+    return mask
+
+
+def check_margin(reg) -> float | None:
+    """The margin of a ``Regularizer``, or a margin given as a number (>= 0) or None."""
+    from .regularizers import Regularizer
+
+    if isinstance(reg, Regularizer):
+        return reg.margin
+    if reg is None:
+        return None
+    m = _real_scalar(reg, "margin")
+    if math.isnan(m) or m < 0:
+        raise ValueError(f"margin must be >= 0 (or None for no margin); got {m!r}")
+    return m
+
+
+def one_query(q0, D: int) -> np.ndarray:
+    """``q0`` as a (1, D) array; a batch is an error (the conditions are per query)."""
+    q, single = as_query(q0, D, "q0")
+    if not single:
+        raise ValueError(f"q0 must be one query of shape ({D},); got {q.shape}")
+    return q
+
+
+def as_vectors(v, name: str, D: int | None = None) -> tuple[np.ndarray, bool]:
+    """``v`` (D,) or (B, D) as a finite float64 2-D array and a 'single' flag."""
+    a, _ = as_float_array(v, name)
+    if a.ndim not in (1, 2):
+        raise ValueError(f"{name} must have shape (D,) or (B, D); got shape {a.shape}")
+    single = a.ndim == 1
+    a2 = a[None, :] if single else a
+    if D is not None and a2.shape[1] != D:
+        raise ValueError(
+            f"{name} must have length D = {D} along its last axis; got shape {a.shape}"
+        )
+    if not np.isfinite(a2).all():
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(
+            f"{name} must be finite; found NaN or inf at index "
+            f"{tuple(int(i) for i in bad)}"
+        )
+    return np.ascontiguousarray(a2, dtype=np.float64), single
+
+
+
+def check_iter(max_iter, tol) -> tuple[int, float]:
+    """``max_iter`` (an integer >= 0) and ``tol`` (a finite float >= 0)."""
+    if isinstance(max_iter, (bool, np.bool_)):
+        raise TypeError(f"max_iter must be an integer >= 0; got {max_iter!r}")
+    try:
+        mi = operator.index(max_iter)
+    except TypeError:
+        raise TypeError(f"max_iter must be an integer >= 0; got {max_iter!r}") from None
+    if mi < 0:
+        raise ValueError(f"max_iter must be an integer >= 0; got {mi}")
+    t = _real_scalar(tol, "tol")
+    if not (t >= 0 and math.isfinite(t)):
+        raise ValueError(f"tol must be a finite number >= 0; got {t!r}")
+    return mi, t
+
+
+
+def as_post(post):
+    """``post`` (None, a name of ``POST_TRANSFORMS`` or a ``PostTransform``) as a
+    ``PostTransform`` instance."""
+    from .post import POST_TRANSFORMS, PostTransform, Quadratic
+
+    if post is None:
+        return Quadratic()
+    if isinstance(post, PostTransform):
+        return post
+    if isinstance(post, str):
+        try:
+            return POST_TRANSFORMS[post]()
+        except KeyError:
+            raise ValueError(
+                f"post must be None, one of {sorted(POST_TRANSFORMS)} or a PostTransform "
+                f"instance; got {post!r}"
+            ) from None
+    raise TypeError(
+        f"post must be None, one of {sorted(POST_TRANSFORMS)} or a PostTransform instance "
+        f"(Quadratic(), L2Ball(radius), LayerNorm(gain, bias), Sign(), Tanh(beta)); "
+        f"got {post!r}"
+    )

@@ -59,6 +59,8 @@ __all__ = [
     "threshold",
 ]
 
+# the METHOD_* codes of _kernels.simplex (not imported here: importing numba is slow);
+# tests/test_double_double.py checks that they agree
 _METHODS = {"auto": 0, "pivot": 0, "sort": 1, "bisect": 2}
 
 
@@ -491,6 +493,14 @@ def threshold(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     ``p_i ∝ [z_i - tau]_+^{1/(alpha-1)}``.  ``tau`` is the high part of the
     double-double threshold (it may round to ``(alpha-1) max z`` for huge ``alpha``).
 
+    ``alpha = 1`` is the limit ``alpha -> 1``, as everywhere in the library.  For
+    entmax the formula above degenerates there (its ``tau`` tends to ``-1`` for every
+    ``z``), so the threshold of the limit map, softmax, is returned: the normalizer
+    ``tau = logsumexp(z)`` of ``p_i = exp(z_i - tau)``, with every finite entry in the
+    support.  For normmax, ``tau -> max z - 1`` (the dual-norm condition
+    ``||[z - tau]_+||_inf = 1``) and the support of the limit map, the argmax, is the
+    set of largest entries.
+
     Returns
     -------
     tau : ndarray, shape of ``z`` without ``axis``
@@ -498,9 +508,18 @@ def threshold(z: ArrayLike, alpha: float = 1.5, axis: int = -1, *,
     """
     if family not in ("entmax", "normmax"):
         raise ValueError(f"family must be 'entmax' or 'normmax'; got {family!r}")
-    a = V.check_alpha(alpha, lower=1.0, lower_inclusive=False,
-                      hint="the threshold is defined for alpha > 1")
+    a = V.check_alpha(alpha, lower=1.0)
     rows = V.as_rows(z, axis)
+    if a == 1.0:
+        if family == "entmax":
+            tau = rows.rowmax + logsumexp_shifted_rows(rows)
+            n = np.isfinite(rows.data).sum(axis=1)
+        else:
+            tau = rows.rowmax - 1.0
+            n = (rows.data == rows.rowmax[:, None]).sum(axis=1)
+        shape = rows.moved_shape[:-1]
+        tau, n = tau.reshape(shape), n.astype(np.int64).reshape(shape)
+        return (tau if tau.ndim else tau[()]), (n if n.ndim else n[()])
     if family == "entmax":
         if math.isinf(a):
             raise ValueError("alpha must be finite for family='entmax' (argmax)")

@@ -33,6 +33,8 @@ from numpy.typing import ArrayLike
 from . import _validation as V
 from . import jacobians as J
 from . import maps as M
+from ._validation import check_simplex as _check_simplex  # noqa: F401 (old name)
+from .registry import REGULARIZERS, register
 
 __all__ = [
     "Regularizer",
@@ -86,7 +88,7 @@ class Regularizer:
         raise NotImplementedError  # pragma: no cover - abstract
 
     def _check_domain(self, P: np.ndarray, name: str, n_min: int) -> None:
-        _check_simplex(P, name, total=1.0)
+        V.check_simplex(P, name, total=1.0)
 
     def _validate_rows(self, rows: V.Rows) -> None:
         """Checks that depend on the scores (e.g. ``k`` against unmasked entries)."""
@@ -133,14 +135,19 @@ class Regularizer:
         ``>= 0``; the returned value is clipped at 0 (rounding can otherwise give
         ``-1e-17``).  ``+inf`` when ``y`` puts mass on a masked (``-inf``) score.
 
+        ``y`` is a target distribution of the shape of ``z``, or integer class indices
+        of the shape of ``z`` without ``axis`` (one per row, as torch's and the PyPI
+        entmax losses take them): index ``k`` stands for the one-hot target ``e_k``.
+
         Raises
         ------
         ValueError
-            ``y`` of another shape than ``z``, not finite, or off the domain.
+            ``y`` of another shape than ``z`` (or than its batch, for class indices), not
+            finite, off the domain, or a class index outside ``[0, N)``.
         """
         rows = V.as_rows(z, axis)
         self._validate_rows(rows)
-        Y = rows.like(y, "y")
+        Y = rows.targets(y, "y")
         self._check_domain(Y, "y", rows.n)
         Y = np.clip(Y, 0.0, None)
         val = self._loss_rows(rows, Y)
@@ -163,6 +170,41 @@ class Regularizer:
         equals :meth:`jvp`; it is tested as the adjoint, ``<J v, g> = <v, J^T g>``."""
         return self.jvp(z, g, axis)
 
+    # ---- hooks of HopfieldNetwork (the defaults fit a map onto the simplex) -------
+    @property
+    def structure_size(self) -> int:
+        """``sum_i p_i`` on the domain: 1 for maps onto the simplex, ``k`` for maps onto
+        the k-subsets (a retrieval then returns the sum of ``k`` patterns)."""
+        return 1
+
+    @property
+    def max_pairwise_bonus(self) -> float:
+        """The largest score a structure gets beyond ``<z, a_y>`` (pairwise scores of
+        structured maps; 0 otherwise).  It enters the constant of the HFY energy."""
+        return 0.0
+
+    def map_with_bonus(self, rows: V.Rows) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(y_hat(z), bonus)`` on validated canonical rows: ``bonus`` is the per-row
+        part of ``Omega*(z)`` beyond ``<z, y_hat> - Omega(y_hat)`` (the pairwise score
+        of structured maps), ``None`` when there is none."""
+        return self._map(rows), None
+
+    def conjugate_from_map(self, Z: np.ndarray, rowmax: np.ndarray, P: np.ndarray,
+                           shifted_dot: np.ndarray | None = None,
+                           support: np.ndarray | None = None) -> np.ndarray:
+        r"""``Omega*(z)`` (without the bonus of :meth:`map_with_bonus`) from
+        ``P = y_hat(z)`` by Danskin's theorem,
+        :math:`\Omega^*(z) = \langle z - m, p\rangle - \Omega(p) + m \sum_i p_i`
+        (``m = max z``).
+
+        ``shifted_dot`` (``<z - m, p>`` per row) and ``support`` (the nonzero values of
+        each row of ``P``, zero-padded) may be given when already computed, e.g. by a
+        scan over the support; ``Omega`` of the support values equals ``Omega(p)``.
+        """
+        lin = _shifted_dot(Z, rowmax, P) if shifted_dot is None else shifted_dot
+        vals = P if support is None else support
+        return lin - self._omega(vals) + self.structure_size * rowmax
+
     def uniform_omega(self, n: int) -> float:
         """``Omega`` at the barycenter of the domain (``-H(u)``, ``H`` the entropy);
         ``Omega(e_i) = 0``, so ``H(u) = -uniform_omega(n)`` is the entropy's range."""
@@ -172,33 +214,35 @@ class Regularizer:
         return np.full(n, 1.0 / n)
 
 
-def _check_simplex(P: np.ndarray, name: str, total: float, upper: float | None = None):
-    """``P`` rows in ``{p >= 0, (p <= upper), sum p = total}`` up to rounding."""
-    n = P.shape[1]
-    tol = 64 * np.finfo(np.float64).eps * max(1.0, total) * math.sqrt(n)
-    pmin = P.min()
-    if pmin < -tol:
-        raise ValueError(
-            f"{name} must lie on the {'capped ' if upper else ''}simplex: entries must be "
-            f">= 0; got min({name}) = {float(pmin)!r}"
-        )
-    if upper is not None:
-        pmax = P.max()
-        if pmax > upper + tol:
-            raise ValueError(
-                f"{name} must lie in the capped simplex: entries must be <= {upper:g}; "
-                f"got max({name}) = {float(pmax)!r}"
-            )
-    err = np.abs(P.sum(axis=1) - total)
-    if err.max() > tol:
-        r = int(np.argmax(err))
-        raise ValueError(
-            f"{name} must sum to {total:g} along the axis (tolerance {tol:.1e}); slice "
-            f"{r} sums to {float(P[r].sum())!r}"
-        )
+# ---------------------------------------------------------------------------------------
+# the registry entries (hfy_reference.registry) are declared with each class below; their
+# parameter-domain strategies import hypothesis only when called
+def _alphas(kind: str):
+    from .testing import strategies as hst
+
+    return hst.entmax_alphas() if kind == "entmax" else hst.normmax_alphas()
+
+
+def _oracle_alpha(family: str, alpha: float) -> tuple[str, dict]:
+    if math.isinf(alpha):
+        raise ValueError(f"the oracle's {family} family takes a finite alpha; got inf")
+    return family, {"alpha": alpha}
 
 
 # ---------------------------------------------------------------------------------------
+@register(
+    name="softmax",
+    params=lambda r: {},
+    function="hfy_reference.maps:softmax",
+    examples=lambda cls: (cls(),),
+    named=lambda cls: (cls(),),
+    slow=lambda r: ("softmax", {}),
+    oracle=lambda r: ("softmax", {}),
+    strategy=lambda: __import__("hypothesis").strategies.just(Shannon()),
+    path_events="hfy_reference.theory:_events_none",
+    reference="shannon",
+    colors={"softmax": "#0072B2"},  # blue
+)
 @dataclass(frozen=True)
 class Shannon(Regularizer):
     r"""Negative Shannon entropy, :math:`\Omega(p) = \sum_i p_i \log p_i`.
@@ -241,19 +285,52 @@ class Shannon(Regularizer):
     def _jvp(self, P, rows, Vt):
         return J.softmax_jvp(P, Vt)
 
+    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None):
+        # Omega*(z) = log sum exp z = z_j - log p_j for every j; the largest p_j gives
+        # the most accurate value (no sum, no cancellation)
+        j = P.argmax(axis=1)
+        r = np.arange(P.shape[0])
+        return Z[r, j] - np.log(P[r, j])
 
+
+_SHANNON = Shannon()
+
+
+@register(
+    name="entmax",
+    params=lambda r: {"alpha": r.alpha},
+    function="hfy_reference.maps:entmax",
+    examples=lambda cls: (cls(1.5), cls(2.0), cls(3.0)),
+    named=lambda cls: (cls(1.5), cls(2.0)),
+    slow=lambda r: ("entmax", {"alpha": r.alpha}),
+    oracle=lambda r: ("sparsemax", {}) if r.alpha == 2.0 else _oracle_alpha("entmax", r.alpha),
+    strategy=lambda: _alphas("entmax").map(Tsallis),
+    path_events="hfy_reference.theory:_events_tsallis",
+    reference="tsallis",
+    colors={
+        "1.5-entmax": "#E69F00",  # orange
+        "sparsemax": "#D55E00",  # vermillion
+        "3-entmax": "#AA4499",  # purple
+        "argmax": "#000000",
+        "4-entmax": "#661100",  # dark brown
+    },
+)
 @dataclass(frozen=True)
 class Tsallis(Regularizer):
     r"""Negative Tsallis α-entropy, :math:`\Omega_\alpha(p) = \frac{\sum_i p_i^\alpha - 1}
-    {\alpha(\alpha-1)}` (``alpha > 1``).
+    {\alpha(\alpha-1)}` (``alpha >= 1``).
 
     Map: :func:`~hfy_reference.entmax` (``alpha = 2``: sparsemax); margin
-    ``1/(alpha-1)``.  ``alpha = np.inf`` is ``Ω = 0``: the argmax, margin 0.  For
-    ``alpha = 1`` use :class:`Shannon`.
+    ``1/(alpha-1)``.  ``alpha = np.inf`` is ``Ω = 0``: the argmax, margin 0.
+
+    ``alpha = 1`` is the limit ``alpha -> 1``, as everywhere in the library:
+    :math:`\Omega_1(p) = \sum_i p_i \log p_i` (the negative Shannon entropy), the map is
+    softmax and there is no finite margin (``margin is None``; ``1/(alpha-1) -> inf``).
+    ``Tsallis(1)`` computes exactly what :class:`Shannon` computes.
 
     Parameters
     ----------
-    alpha : float, > 1 (``np.inf`` allowed)
+    alpha : float, >= 1 (``np.inf`` allowed)
 
     Examples
     --------
@@ -265,16 +342,20 @@ class Tsallis(Regularizer):
     alpha: float = 1.5
 
     def __post_init__(self):
-        a = V.check_alpha(self.alpha, lower=1.0, lower_inclusive=False,
-                          hint="for alpha = 1 use Shannon() (softmax)")
+        a = V.check_alpha(self.alpha, lower=1.0,
+                          hint="alpha = 1 is softmax (the limit alpha -> 1)")
         object.__setattr__(self, "alpha", a)
 
     @property
-    def margin(self) -> float:
+    def margin(self) -> float | None:
+        if self.alpha == 1.0:
+            return None
         return 0.0 if math.isinf(self.alpha) else 1.0 / (self.alpha - 1.0)
 
     @property
     def label(self) -> str:
+        if self.alpha == 1.0:
+            return "softmax"
         if math.isinf(self.alpha):
             return "argmax"
         if self.alpha == 2.0:
@@ -286,6 +367,8 @@ class Tsallis(Regularizer):
 
     def _omega(self, P):
         a = self.alpha
+        if a == 1.0:
+            return _SHANNON._omega(P)
         if math.isinf(a):
             return np.zeros(P.shape[0])
         # sum p^a - 1 = sum p (p^(a-1) - 1), accurate as a -> 1
@@ -294,20 +377,61 @@ class Tsallis(Regularizer):
         return np.sum(P * np.expm1((a - 1.0) * lp), axis=1) / (a * (a - 1.0))
 
     def _jvp(self, P, rows, Vt):
+        if self.alpha == 1.0:
+            return _SHANNON._jvp(P, rows, Vt)
         return J.entmax_jvp(P, Vt, self.alpha)
 
+    # alpha = 1: Shannon's accurate forms (logsumexp, cross-entropy)
+    def conjugate(self, z, axis=-1):
+        if self.alpha == 1.0:
+            return _SHANNON.conjugate(z, axis)
+        return super().conjugate(z, axis)
 
+    def _loss_rows(self, rows, Y):
+        if self.alpha == 1.0:
+            return _SHANNON._loss_rows(rows, Y)
+        return super()._loss_rows(rows, Y)
+
+    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None):
+        if self.alpha == 1.0:
+            return _SHANNON.conjugate_from_map(Z, rowmax, P, shifted_dot, support)
+        return super().conjugate_from_map(Z, rowmax, P, shifted_dot, support)
+
+
+@register(
+    name="normmax",
+    params=lambda r: {"alpha": r.alpha},
+    function="hfy_reference.maps:normmax",
+    examples=lambda cls: (cls(2.0), cls(5.0)),
+    named=lambda cls: (cls(2.0), cls(5.0)),
+    slow=lambda r: ("normmax", {"alpha": r.alpha}),
+    oracle=lambda r: _oracle_alpha("normmax", r.alpha),
+    strategy=lambda: _alphas("normmax").map(NormEntropy),
+    path_events="hfy_reference.theory:_events_normmax",
+    reference="norm",
+    colors={
+        "2-normmax": "#009E73",  # bluish green
+        "5-normmax": "#CC79A7",  # reddish purple
+        "1.5-normmax": "#999933",  # olive
+        "inf-normmax": "#332288",  # indigo
+    },
+)
 @dataclass(frozen=True)
 class NormEntropy(Regularizer):
-    r"""Norm entropy, :math:`\Omega(p) = \|p\|_\alpha - 1` (``alpha > 1``).
+    r"""Norm entropy, :math:`\Omega(p) = \|p\|_\alpha - 1` (``alpha >= 1``).
 
-    Map: :func:`~hfy_reference.normmax`; margin 1 for every ``alpha``.
+    Map: :func:`~hfy_reference.normmax`; margin 1 for every ``alpha > 1``.
     ``alpha = np.inf`` (``Ω = max_i p_i - 1``) gives the uniform distribution on
     sparsemax's support.
 
+    ``alpha = 1`` is the limit ``alpha -> 1``, as everywhere in the library:
+    :math:`\Omega(p) = \|p\|_1 - 1 = 0` on the simplex, so the map is the argmax (ties
+    share the mass equally, as :func:`~hfy_reference.normmax` does) and the margin is 0
+    (the loss ``max_j z_j - z_k`` vanishes as soon as ``z_k`` is a largest score).
+
     Parameters
     ----------
-    alpha : float, > 1 (``np.inf`` allowed)
+    alpha : float, >= 1 (``np.inf`` allowed)
 
     Examples
     --------
@@ -319,22 +443,24 @@ class NormEntropy(Regularizer):
     alpha: float = 2.0
 
     def __post_init__(self):
-        a = V.check_alpha(self.alpha, lower=1.0, lower_inclusive=False,
-                          hint="alpha = 1 gives Omega = 0 on the simplex (argmax)")
+        a = V.check_alpha(self.alpha, lower=1.0,
+                          hint="alpha = 1 is the argmax (the limit alpha -> 1)")
         object.__setattr__(self, "alpha", a)
 
     @property
     def margin(self) -> float:
-        return 1.0
+        return 0.0 if self.alpha == 1.0 else 1.0
 
     @property
     def label(self) -> str:
-        return f"{self.alpha:g}-normmax"
+        return "argmax" if self.alpha == 1.0 else f"{self.alpha:g}-normmax"
 
     def _map(self, rows):
         return M.normmax_rows(rows, self.alpha)
 
     def _omega(self, P):
+        if self.alpha == 1.0:
+            return P.sum(axis=1) - 1.0  # ||p||_1 - 1 (p >= 0)
         pmax = P.max(axis=1)
         if math.isinf(self.alpha):
             return pmax - 1.0
@@ -342,9 +468,24 @@ class NormEntropy(Regularizer):
         return pmax * np.sum(R**self.alpha, axis=1) ** (1.0 / self.alpha) - 1.0
 
     def _jvp(self, P, rows, Vt):
+        if self.alpha == 1.0:
+            return np.zeros_like(Vt)  # the argmax is piecewise constant
         return J.normmax_jvp(P, Vt, self.alpha)
 
 
+@register(
+    name="ksubsets",
+    params=lambda r: {"k": r.k},
+    function="hfy_reference.maps:sparsemap_ksubsets",
+    examples=lambda cls: (cls(2),),
+    slow=lambda r: ("sparsemap_ksubsets", {"k": r.k}),
+    oracle=lambda r: ("ksubsets", {"k": r.k}),
+    strategy=lambda: __import__("hypothesis").strategies.integers(1, 4).map(KSubsets),
+    path_events="hfy_reference.theory:_events_ksubsets",
+    reference="ksubsets",
+    colors={"SparseMAP 2-subsets": "#56B4E9"},  # sky blue
+    key=lambda r: f"{r.k}-subsets",
+)
 @dataclass(frozen=True)
 class KSubsets(Regularizer):
     r"""SparseMAP over the ``k``-subsets: :math:`\Omega(\mu) = \tfrac12\|\mu\|^2 - k/2`
@@ -363,7 +504,7 @@ class KSubsets(Regularizer):
     k: int = 2
 
     def __post_init__(self):
-        kk = V.check_k(self.k, n_min=np.iinfo(np.int64).max)
+        kk = V.check_k(self.k, n_min=None)
         object.__setattr__(self, "k", kk)
 
     @property
@@ -373,6 +514,10 @@ class KSubsets(Regularizer):
     @property
     def label(self) -> str:
         return f"SparseMAP {self.k}-subsets"
+
+    @property
+    def structure_size(self) -> int:
+        return self.k
 
     def _validate_rows(self, rows):
         V.check_k(self.k, M.min_unmasked(rows))
@@ -389,7 +534,7 @@ class KSubsets(Regularizer):
                 f"{name} has {P.shape[1]} entries along the axis; KSubsets(k={self.k}) "
                 "needs at least k"
             )
-        _check_simplex(P, name, total=float(self.k), upper=1.0)
+        V.check_simplex(P, name, total=float(self.k), upper=1.0)
 
     def _jvp(self, P, rows, Vt):
         return J.free_set_jvp((P > 0) & (P < 1), Vt)
@@ -418,11 +563,5 @@ def fy_loss(z: ArrayLike, y: ArrayLike, reg: Regularizer, axis: int = -1) -> np.
     return reg.loss(z, y, axis)
 
 
-#: One registry of named regularizers, iterated over by tests, CLIs and figures.
-REGULARIZERS: dict[str, Regularizer] = {
-    "softmax": Shannon(),
-    "1.5-entmax": Tsallis(1.5),
-    "sparsemax": Tsallis(2.0),
-    "2-normmax": NormEntropy(2.0),
-    "5-normmax": NormEntropy(5.0),
-}
+# REGULARIZERS (label -> instance), imported above from the registry, holds the ``named``
+# instances of every entry: softmax, 1.5-entmax, sparsemax, 2-normmax, 5-normmax.

@@ -40,7 +40,8 @@ from numpy.typing import ArrayLike
 
 from . import _validation as V
 from . import maps as M
-from .regularizers import Regularizer, _check_simplex, _shifted_dot
+from .registry import NotProvided, register
+from .regularizers import Regularizer, _shifted_dot
 
 __all__ = ["SequentialKSubsets", "SparseMAPSolution"]
 
@@ -72,6 +73,20 @@ class SparseMAPSolution(NamedTuple):
     weights: np.ndarray
 
 
+@register(
+    name="sequential_ksubsets",
+    params=lambda r: {"k": r.k, "w": r.w, "convention": r.convention},
+    function=NotProvided("no function of its own: SequentialKSubsets(k, w).argmax(z)"),
+    examples=lambda cls: (cls(2, 0.5),),
+    slow=lambda r: ("sequential_ksubsets", {"k": r.k, "w": r.w, "convention": r.convention}),
+    oracle=NotProvided("the oracle has no sequential k-subsets family"),
+    strategy=lambda: _strategy(),
+    path_events=NotProvided("no closed form: the figures scan the temperature"),
+    reference="sequential_ksubsets",
+    verifier=NotProvided("its structured claims (T9) take KSubsets and SequentialKSubsets "
+                         "directly"),
+    colors={"sequential 2-subsets": "#882255"},  # wine
+)
 @dataclass(frozen=True)
 class SequentialKSubsets(Regularizer):
     r"""SparseMAP over sequential k-subsets (binary chains with exactly ``k`` ones).
@@ -190,13 +205,9 @@ class SequentialKSubsets(Regularizer):
     def _check_status(self, info):
         kern = _kernels()
         st = info[:, kern.INFO_STATUS]
-        if (st != 0).any():
-            r = int(np.flatnonzero(st != 0)[0])
-            code = int(st[r])
-            why = {1: "the iteration cap was reached",
-                   2: "the oracle re-proposed an active structure (numerical stall)",
-                   3: "the active set reached N + 1 structures",
-                   4: "an exchange step was unbounded"}.get(code, "unknown status")
+        if (st != kern.STATUS_CONVERGED).any():
+            r = int(np.flatnonzero(st != kern.STATUS_CONVERGED)[0])
+            why = kern.STATUS_MESSAGES.get(int(st[r]), "unknown status")
             gap = info[r, kern.INFO_GAP]
             raise RuntimeError(
                 f"SequentialKSubsets active-set solver did not converge on row {r}: {why} "
@@ -264,7 +275,7 @@ class SequentialKSubsets(Regularizer):
             raise ValueError(
                 f"{name} has {P.shape[1]} entries along the axis; {self!r} needs at least k"
             )
-        _check_simplex(P, name, total=float(self.k), upper=1.0)
+        V.check_simplex(P, name, total=float(self.k), upper=1.0)
 
     def _barycenter(self, n):
         return np.full(n, self.k / n)
@@ -284,11 +295,17 @@ class SequentialKSubsets(Regularizer):
             return P, None
         return P, self._conj_from(rows, P, info)
 
-    def _map_with_bonus(self, rows: V.Rows):
+    @property
+    def structure_size(self) -> int:
+        return self.k
+
+    def map_with_bonus(self, rows: V.Rows):
         """``(mu, w sum nu)``: the marginals and the pairwise part of the conjugate,
         ``Omega*(z) = <z, mu> + w sum nu - Omega(mu)`` (both conventions)."""
         P, info = self._map_info(rows)
         return P, self.w * info[:, _kernels().INFO_NU]
+
+    _map_with_bonus = map_with_bonus  # the old name
 
     def conjugate(self, z: ArrayLike, axis: int = -1) -> np.ndarray:
         r""":math:`\Omega^*(z) = \max_{(\mu,\nu)} \langle z,\mu\rangle + w\sum\nu -
@@ -353,6 +370,14 @@ class SequentialKSubsets(Regularizer):
         self._validate_rows(rows)
         J = _active_jacobian(self._solve_row(rows.data[0]).structures)
         return 0.5 * J if self._half else J
+
+
+def _strategy():
+    from hypothesis import strategies as st
+
+    return st.builds(SequentialKSubsets, st.integers(1, 3),
+                     st.sampled_from([0.0, 0.25, 0.5, 2.0]),
+                     st.sampled_from(_CONVENTIONS))
 
 
 def _active_jacobian(S: np.ndarray) -> np.ndarray:

@@ -42,8 +42,13 @@ import operator
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _dd
 from . import _validation as V
-from .regularizers import KSubsets, NormEntropy, Regularizer, Shannon, Tsallis
+from ._validation import as_patterns, as_query, check_beta  # noqa: F401 (re-exported)
+from ._validation import check_index as _index
+from ._validation import check_margin as _margin_of
+from ._validation import check_subset as _subset
+from ._validation import one_query as _one_query
 
 __all__ = [
     "separation",
@@ -64,116 +69,6 @@ __all__ = [
 ]
 
 _EPS = np.finfo(np.float64).eps
-_SPLIT = 134217729.0  # 2**27 + 1
-
-
-# ---------------------------------------------------------------------------------------
-# input helpers (shared with hopfield.py)
-# ---------------------------------------------------------------------------------------
-def as_patterns(X, name: str = "X") -> np.ndarray:
-    """``X`` as a finite, read-only, C-contiguous float64 (N, D) copy."""
-    a, _ = V.as_float_array(X, name)
-    if a.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array of patterns, shape (N, D) (one pattern per row); "
-            f"got an array of shape {a.shape}"
-        )
-    if not np.isfinite(a).all():
-        bad = np.argwhere(~np.isfinite(a))[0]
-        raise ValueError(
-            f"{name} must be finite; found NaN or inf at index {tuple(int(i) for i in bad)}"
-        )
-    out = np.array(a, dtype=np.float64, order="C", copy=True)
-    out.flags.writeable = False
-    return out
-
-
-def as_query(q, D: int, name: str = "q") -> tuple[np.ndarray, bool]:
-    """``q`` as a finite float64 (B, D) array and whether it was a single (D,) vector."""
-    a, _ = V.as_float_array(q, name)
-    if a.ndim == 1:
-        single = True
-        a = a[None, :]
-    elif a.ndim == 2:
-        single = False
-    else:
-        raise ValueError(
-            f"{name} must be one query of shape (D,) = ({D},) or a batch of shape (B, D) "
-            f"= (B, {D}); got an array of shape {a.shape}"
-        )
-    if a.shape[1] != D:
-        raise ValueError(
-            f"{name} must have length D = {D} (the pattern dimension) along its last axis; "
-            f"got shape {a.shape if not single else a.shape[1:]}"
-        )
-    if not np.isfinite(a).all():
-        bad = np.argwhere(~np.isfinite(a))[0]
-        where = int(bad[1]) if single else tuple(int(i) for i in bad)
-        raise ValueError(f"{name} must be finite; found NaN or inf at index {where}")
-    return np.ascontiguousarray(a, dtype=np.float64), single
-
-
-def check_beta(beta, name: str = "beta") -> float:
-    """``beta`` as a finite float > 0."""
-    return V.check_positive(beta, name)
-
-
-def _index(i, n: int, name: str = "i") -> int:
-    if isinstance(i, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer pattern index; got {i!r}")
-    try:
-        ii = operator.index(i)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer pattern index; got {i!r}") from None
-    if not -n <= ii < n:
-        raise ValueError(f"{name} must be a pattern index in [0, {n}) (N = {n}); got {ii}")
-    return ii % n
-
-
-def _subset(y, n: int, name: str = "y") -> np.ndarray:
-    """A k-subset given as indices or as a boolean/0-1 mask, as a boolean mask."""
-    a = np.asarray(y)
-    is_mask = a.dtype == bool or (
-        a.dtype.kind == "f" and a.shape == (n,) and bool(np.isin(a, (0.0, 1.0)).all())
-    )
-    if is_mask:
-        if a.shape != (n,):
-            raise ValueError(f"{name} as a mask must have shape ({n},); got {a.shape}")
-        mask = a.astype(bool)
-    else:
-        if a.ndim != 1 or a.dtype.kind not in "iu":
-            raise TypeError(
-                f"{name} must be a 1-D array of distinct integer pattern indices or a "
-                f"boolean mask of length N = {n}; got {y!r}"
-            )
-        if a.size and (a.min() < 0 or a.max() >= n):
-            raise ValueError(f"{name} indices must lie in [0, {n}); got {a.tolist()}")
-        if np.unique(a).size != a.size:
-            raise ValueError(f"{name} indices must be distinct; got {a.tolist()}")
-        mask = np.zeros(n, dtype=bool)
-        mask[a] = True
-    if not mask.any():
-        raise ValueError(f"{name} must select at least one pattern")
-    return mask
-
-
-def _margin_of(reg) -> float | None:
-    if isinstance(reg, Regularizer):
-        return reg.margin
-    if reg is None:
-        return None
-    m = V._real_scalar(reg, "margin")
-    if math.isnan(m) or m < 0:
-        raise ValueError(f"margin must be >= 0 (or None for no margin); got {m!r}")
-    return m
-
-
-def _one_query(q0, D: int) -> np.ndarray:
-    """``q0`` as a (1, D) array; a batch is an error (the conditions are per query)."""
-    q, single = as_query(q0, D, "q0")
-    if not single:
-        raise ValueError(f"q0 must be one query of shape ({D},); got {q.shape}")
-    return q
 
 
 # ---------------------------------------------------------------------------------------
@@ -188,19 +83,9 @@ def _pow2(a: np.ndarray) -> tuple[np.ndarray, int]:
     return np.ldexp(a, -e), e
 
 
-def _split(a):
-    c = _SPLIT * a
-    hi = c - (c - a)
-    return hi, a - hi
-
-
 def _two_prod(a, b):
     """Elementwise ``a * b = p + e`` exactly (|a|, |b| <= 1 after scaling)."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
+    return _dd.two_prod(a, b)
 
 
 def _terms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -789,6 +674,27 @@ def _ksubsets_events(zs: np.ndarray, k: int) -> list[tuple[float, int, str]]:
     return ev
 
 
+# the path events of each family (the hooks MapEntry.path_events of the registry)
+def _events_none(zs: np.ndarray, reg) -> list:
+    """Softmax and argmax never change support."""
+    return []
+
+
+def _events_tsallis(zs: np.ndarray, reg) -> list:
+    a = reg.alpha
+    return [] if math.isinf(a) else [
+        (T, s, "leaves support") for T, s in _entmax_temps(zs, a, "entmax")]
+
+
+def _events_normmax(zs: np.ndarray, reg) -> list:
+    return [(T, s, "leaves support") for T, s in _entmax_temps(zs, reg.alpha, "normmax")]
+
+
+def _events_ksubsets(zs: np.ndarray, reg) -> list:
+    V.check_k(reg.k, zs.size)
+    return _ksubsets_events(zs, reg.k)
+
+
 def path_events(z: ArrayLike, reg, t_max: float = 6.0) -> list[tuple[float, int, str]]:
     """The events of the regularization path ``T -> y_hat(z / T)`` in ``(0, t_max]``.
 
@@ -798,25 +704,20 @@ def path_events(z: ArrayLike, reg, t_max: float = 6.0) -> list[tuple[float, int,
     the entry is 0) or ``"saturates"`` (k-subsets: for ``T <= T_event`` the entry is 1).
     See :func:`support_change_temperatures` for the formulas.
     """
+    from . import registry
+
     tm = V.check_positive(t_max, "t_max")
     zs = _sorted_finite(z)
-    if isinstance(reg, Shannon):
-        ev = []
-    elif isinstance(reg, Tsallis):
-        a = reg.alpha
-        ev = [] if math.isinf(a) else [
-            (T, s, "leaves support") for T, s in _entmax_temps(zs, a, "entmax")]
-    elif isinstance(reg, NormEntropy):
-        ev = [(T, s, "leaves support") for T, s in _entmax_temps(zs, reg.alpha, "normmax")]
-    elif isinstance(reg, KSubsets):
-        V.check_k(reg.k, zs.size)
-        ev = _ksubsets_events(zs, reg.k)
-    else:
+    try:
+        events = registry.entry_for(reg).hook("path_events")
+    except (LookupError, NotImplementedError) as exc:
         raise NotImplementedError(
-            f"support_change_temperatures has closed forms for Shannon, Tsallis, "
-            f"NormEntropy and KSubsets; got {reg!r} (for SequentialKSubsets, scan the "
-            "temperature with reg.argmax)"
-        )
+            f"support_change_temperatures has closed forms for the maps whose registry "
+            f"entry declares path_events (Shannon, Tsallis, NormEntropy, KSubsets); got "
+            f"{reg!r} ({exc}; for SequentialKSubsets, scan the temperature with "
+            "reg.argmax)"
+        ) from None
+    ev = events(zs, reg)
     ev = [e for e in ev if 0.0 < e[0] <= tm]
     ev.sort(key=lambda e: (-e[0], e[1]))
     return ev

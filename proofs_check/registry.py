@@ -120,9 +120,12 @@ class MapSpec:
 
     name: str
     reg: Any
-    family: str  # "shannon" | "tsallis" | "norm" | "ksubsets"
+    family: str  # "shannon" | "tsallis" | "norm" | "ksubsets" | "custom"
     alpha: float | None = None
     k: int | None = None
+    #: for ``family == "custom"``: the map's own independent description (a
+    #: :class:`hfy_reference.registry.MapReference`), declared in its registry entry
+    ref: Any = None
 
     @property
     def margin(self) -> float | None:
@@ -131,6 +134,9 @@ class MapSpec:
             return None
         if self.family == "tsallis":
             return 0.0 if math.isinf(self.alpha) else 1.0 / (self.alpha - 1.0)
+        if self.family == "custom":
+            m = self.ref.margin(self.reg)
+            return None if m is None else float(m)
         return 1.0
 
     @property
@@ -147,6 +153,8 @@ class MapSpec:
             return 1.0
         if self.family == "tsallis" and self.alpha <= 2.0:
             return 1.0
+        if self.family == "custom":
+            return self.ref.sigma(self.reg)
         return None
 
     def omega_spec(self, p: np.ndarray) -> tuple[float, float]:
@@ -173,32 +181,50 @@ class MapSpec:
         if self.family == "ksubsets":
             s = 0.5 * float(np.dot(p, p))
             return s - 0.5 * self.k, s + 0.5 * self.k
+        if self.family == "custom":
+            v, scale = self.ref.omega(self.reg, p)
+            return float(v), float(scale)
         raise ValueError(self.family)
 
     def with_reg(self, reg: Any) -> MapSpec:
         return replace(self, reg=reg)
 
 
+#: the families whose SPEC description (margin, Ω, domain) the verifier writes itself
+FAMILIES = ("shannon", "tsallis", "norm", "ksubsets")
+
+
+def spec_of(reg: Any, name: str | None = None) -> MapSpec:
+    """The :class:`MapSpec` of a library regularizer, from its registry entry: the
+    entry's ``reference`` names one of :data:`FAMILIES`, or is the map's own
+    independent description (``family = "custom"``)."""
+    from hfy_reference import registry
+
+    e = registry.entry_for(reg)
+    prm = e.params(reg)
+    alpha = prm.get("alpha")
+    k = prm.get("k")
+    name = e.short_name(reg) if name is None else name
+    if isinstance(e.reference, registry.MapReference):
+        return MapSpec(name, reg, "custom", alpha, k, ref=e.reference)
+    if e.reference not in FAMILIES:
+        raise ValueError(f"the verifier does not model the family {e.reference!r}")
+    return MapSpec(name, reg, e.reference, None if alpha is None else float(alpha),
+                   None if k is None else int(k))
+
+
 def default_maps() -> dict[str, MapSpec]:
-    """The maps every claim iterates over: the library's ``REGULARIZERS`` plus 3-entmax
-    (margin 1/2, the case where ``1/m`` exceeds ``m``) and SparseMAP 2-subsets."""
-    from hfy_reference import REGULARIZERS, KSubsets, Tsallis
+    """The maps every claim iterates over: the ``examples`` of every registry entry that
+    declares the verifier's generic claims (softmax, 1.5-entmax, sparsemax, 3-entmax --
+    margin 1/2, the case where ``1/m`` exceeds ``m`` --, 2-normmax, 5-normmax,
+    SparseMAP 2-subsets)."""
+    from hfy_reference import registry
 
     maps = {}
-    for name, reg in REGULARIZERS.items():
-        cls = type(reg).__name__
-        if cls == "Shannon":
-            maps[name] = MapSpec(name, reg, "shannon")
-        elif cls == "Tsallis":
-            maps[name] = MapSpec(name, reg, "tsallis", alpha=float(reg.alpha))
-        elif cls == "NormEntropy":
-            maps[name] = MapSpec(name, reg, "norm", alpha=float(reg.alpha))
-    maps["3-entmax"] = MapSpec("3-entmax", Tsallis(3.0), "tsallis", alpha=3.0)
-    maps["2-subsets"] = MapSpec("2-subsets", KSubsets(2), "ksubsets", k=2)
-    order = ["softmax", "1.5-entmax", "sparsemax", "3-entmax", "2-normmax", "5-normmax",
-             "2-subsets"]
-    return {n: maps[n] for n in order if n in maps} | {
-        n: s for n, s in maps.items() if n not in order}
+    for reg in registry.examples("verifier"):
+        spec = spec_of(reg)
+        maps[spec.name] = spec
+    return maps
 
 
 def _optional(module: str):

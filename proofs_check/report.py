@@ -86,15 +86,23 @@ def deterministic_part(doc: dict) -> dict:
 
 # ---------------------------------------------------------------------------------------
 class Progress:
-    """A one-line progress bar on a terminal (nothing when the stream is not a tty)."""
+    """Progress of a run on ``stream`` (stderr by default).
+
+    On a terminal: one bar redrawn in place.  Otherwise (a pipe, ``| tee``, a CI log):
+    plain lines, flushed at once -- one when a claim starts after 5 s without output,
+    and one when a claim that took 2 s or more ends -- so a long first run (Numba
+    compiling) shows what it is doing.  ``enabled=False`` prints nothing.
+    """
 
     def __init__(self, stream: TextIO | None = None, width: int = 24,
                  enabled: bool | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
-        self.enabled = (enabled if enabled is not None
-                        else bool(getattr(self.stream, "isatty", lambda: False)()))
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.enabled = True if enabled is None else bool(enabled)
         self.t0 = time.perf_counter()
+        self.last_line = self.t0
+        self.started = self.t0
         self.failed = 0
 
     def __call__(self, done: int, total: int, claim_id: str, record: dict | None) -> None:
@@ -102,10 +110,23 @@ class Progress:
             self.failed += 1
         if not self.enabled:
             return
+        now = time.perf_counter()
+        el = now - self.t0
+        if not self.tty:
+            if record is None:
+                self.started = now
+                if now - self.last_line >= 5.0:
+                    self.stream.write(f"[{done:>3}/{total}] {el:6.1f} s  running {claim_id}\n")
+                    self.last_line = now
+            elif now - self.started >= 2.0 or done == total:
+                self.stream.write(f"[{done:>3}/{total}] {el:6.1f} s  {claim_id}: "
+                                  f"{record['status']} ({now - self.started:.1f} s)\n")
+                self.last_line = now
+            self.stream.flush()
+            return
         frac = done / total if total else 1.0
         fill = int(round(frac * self.width))
         bar = "#" * fill + "-" * (self.width - fill)
-        el = time.perf_counter() - self.t0
         what = claim_id if record is None else ""
         line = (f"\r[{bar}] {done:>3}/{total} {el:6.1f}s "
                 f"{'!' * min(self.failed, 1)}{what[:44]:<44}")

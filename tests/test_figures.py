@@ -271,26 +271,86 @@ FIXED_UNIT = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0]]) / np.sqrt(2.0)
 SIMPLEX_MAPS = ["softmax", "1.5-entmax", "sparsemax", "2-normmax", "5-normmax"]
 
 
-def test_basins_colour_the_pattern_each_query_reaches():
+BASIN_MAPS = ["softmax", "1.5-entmax", "sparsemax", "4-entmax", "2-normmax", "5-normmax",
+              "10-normmax"]
+
+
+def test_attractor_codes_on_hand_made_attentions():
+    from figures.basins import attractor_labels
+
+    P = np.array([[0.0, 1.0, 0.0],          # exact retrieval of pattern 2
+                  [0.95, 0.05, 0.0],        # approximate retrieval of pattern 1
+                  [0.5, 0.5, 0.0],          # uniform average of two
+                  [1 / 3, 1 / 3, 1 / 3],    # uniform average of three
+                  [0.6, 0.4, 0.0],          # other mixture
+                  [0.4999995, 0.4999995, 1e-6],  # uniform within the resolution
+                  [0.45, 0.45, 0.1]])       # not uniform: 0.1 outside the support
+    assert attractor_labels(P).tolist() == [2, 4, 7, 7, 0, 7, 0]
+
+
+def _panel_codes(ax):
+    return np.asarray(ax.images[0].get_array()).ravel()
+
+
+@pytest.fixture(scope="module")
+def basins_fig():
     from figures.basins import basins
+
+    return basins(n_grid=30, n_random=2, posts=("plain-scaled", "l2"), max_iter=50)
+
+
+def test_basins_colour_the_attractor_each_query_reaches(basins_fig):
+    from hfy_reference import NormEntropy, Tsallis
     from hfy_reference.hopfield import HopfieldNetwork
 
-    fig = basins(n_grid=20, n_random=1, posts=(), max_iter=30)
-    rows = np.array(_data_axes(fig)).reshape(2, 5)
-    assert [ax.get_title() for ax in rows[0]] == SIMPLEX_MAPS
+    rows = np.array(_data_axes(basins_fig)).reshape(5, 7)
+    assert [ax.get_title() for ax in rows[0]] == BASIN_MAPS
+    n_max = 5
     for ax in rows[0]:  # the fixed patterns, plain update, beta = 10
-        reg = PATH_MAPS[ax.get_title()]
+        label = ax.get_title()
+        reg = PATH_MAPS.get(label) or (Tsallis(4.0) if label == "4-entmax"
+                                       else NormEntropy(10.0))
         img = ax.images[0]
         lab = np.asarray(img.get_array())
         x0, x1, y0, y1 = img.get_extent()
         g = np.linspace(x0, x1, lab.shape[1])
         G1, G2 = np.meshgrid(g, np.linspace(y0, y1, lab.shape[0]))
         Q = np.column_stack([G1.ravel(), G2.ravel()])
-        q = HopfieldNetwork(FIXED_UNIT, reg, beta=10.0).retrieve(Q, max_iter=30).q
-        d = np.linalg.norm(q[:, None, :] - FIXED_UNIT[None], axis=-1)
-        expected = np.where((d < 1e-3).any(axis=1), np.argmin(d, axis=1) + 1, 0)
-        np.testing.assert_array_equal(lab.ravel(), expected, err_msg=ax.get_title())
-        assert set(np.unique(lab)) >= {1, 2, 3}  # each pattern has a basin
+        res = HopfieldNetwork(FIXED_UNIT, reg, beta=10.0).retrieve(Q, max_iter=50)
+        d = np.linalg.norm(res.q[:, None, :] - FIXED_UNIT[None], axis=-1)
+        codes = lab.ravel()
+        exact = (codes >= 1) & (codes <= 3)
+        # exact codes: the final state is the pattern itself (to the last bits)
+        np.testing.assert_array_less(d[exact, codes[exact] - 1], 1e-12, err_msg=label)
+        # approximate codes: close to that pattern but not on it
+        approx = (codes > n_max) & (codes <= n_max + 3)
+        assert (d[approx, codes[approx] - n_max - 1] < 0.5).all(), label
+        if label == "softmax":  # softmax never retrieves exactly, but it gets close
+            assert not exact.any() and approx.mean() > 0.9
+        else:
+            assert set(np.unique(codes[exact])) == {1, 2, 3}, label
+
+
+def test_basins_show_the_talks_trend_in_alpha(basins_fig):
+    """As alpha grows, entmax retrieves single patterns more often and normmax reaches
+    uniform averages of several more often (the two random sets, plain update)."""
+    rows = np.array(_data_axes(basins_fig)).reshape(5, 7)
+    uniform = 2 * 5 + 1
+    for row in rows[1:3]:
+        codes = [_panel_codes(ax) for ax in row]
+        exact = [float(((c >= 1) & (c <= 5)).mean()) for c in codes[:4]]
+        assert exact == sorted(exact) and exact[-1] > exact[0] + 0.3, exact
+        uni = [float((c == uniform).mean()) for c in codes[4:]]
+        assert uni[-1] > uni[0], uni
+
+
+def test_basins_l2_row_differs_from_the_plain_one(basins_fig):
+    rows = np.array(_data_axes(basins_fig)).reshape(5, 7)
+    plain, l2 = rows[3], rows[4]
+    changed = [float((_panel_codes(a) != _panel_codes(b)).mean())
+               for a, b in zip(plain, l2, strict=True)]
+    assert max(changed) > 0.2, changed
+    assert all(ln.get_linestyle() != "None" for ln in l2[0].lines[:1])  # the unit circle
 
 
 def test_energy_contour_trajectories_follow_the_update():
@@ -319,6 +379,8 @@ def test_metastable_histograms_are_distributions():
 
     fig = metastable(**figures.QUICK["metastable"])
     for ax in _data_axes(fig):
+        # support sizes start at 1: a dense output is never "support size 0"
+        assert [t.get_text() for t in ax.get_xticklabels()][0] == "1"
         bars = [c for c in ax.containers if c.get_label()]
         assert len(bars) == 6
         for c in bars:
@@ -328,6 +390,71 @@ def test_metastable_histograms_are_distributions():
                 # a 2-subset marginal has at least 2 nonzero entries
                 xs = np.array([r.get_x() + r.get_width() / 2 for r in c])
                 assert heights[xs < 1.5].sum() == 0.0
+
+
+def test_sparsity_each_panel_has_a_legend_matching_its_lines():
+    from figures.sparsity import sparsity
+
+    fig = sparsity(**figures.QUICK["sparsity"])
+    for ax in _data_axes(fig):
+        leg = ax.get_legend()
+        assert leg is not None, ax.get_title()
+        lines = {ln.get_label(): ln for ln in ax.lines}
+        for handle, text in zip(leg.legend_handles, leg.get_texts(), strict=True):
+            ln = lines[text.get_text()]
+            assert handle.get_linestyle() == ln.get_linestyle() == "-"
+            assert handle.get_color() == ln.get_color()
+            assert handle.get_marker() == ln.get_marker()
+
+
+def test_maps_2d_3d_has_the_talks_surface_plots():
+    from mpl_toolkits.mplot3d import Axes3D
+
+    from figures.maps_2d_3d import maps_2d_3d
+
+    fig = maps_2d_3d(**figures.QUICK["maps_2d_3d"])
+    surf = [ax for ax in fig.axes if isinstance(ax, Axes3D)]
+    assert [ax.get_title() for ax in surf] == SIMPLEX_MAPS
+    for ax in surf:
+        (poly,) = ax.collections
+        # the surface's vertices (quads along their edges): z = y_hat([t1, t2, 0])_1
+        z = np.asarray(poly._faces)[..., 2]
+        assert z.min() >= 0.0 and z.max() <= 1.0
+        flat = np.mean((z == 0.0) | (z == 1.0))
+        if ax.get_title() == "softmax":
+            assert flat == 0.0  # smooth, never exactly 0 or 1
+        else:
+            assert flat > 0.2, ax.get_title()  # flat regions at 0 and 1 (sparse maps)
+
+
+def test_simplex_vertex_labels_clear_of_the_dots():
+    from figures.maps_2d_3d import _TRIANGLE, maps_2d_3d
+
+    fig = maps_2d_3d(**figures.QUICK["maps_2d_3d"])
+    for ax in fig.axes:
+        for t in ax.texts:
+            if t.get_text() in ("$e_1$", "$e_2$", "$e_3$"):
+                k = int(t.get_text()[3]) - 1
+                assert np.linalg.norm(np.array(t.get_position()) - _TRIANGLE[k]) >= 0.12
+
+
+def test_row_labels_are_readable(quick_figs):
+    """Row labels of the grid figures are at least 7 pt (8 pt for the energy contours)."""
+    for name, least in (("energy_contours", 8.0), ("basins", 7.0)):
+        labels = [ax.yaxis.label for ax in _data_axes(quick_figs[name])
+                  if ax.get_ylabel()]
+        assert labels
+        assert min(lb.get_fontsize() for lb in labels) >= least, name
+
+
+def test_mass_support_size_against_hand_counts():
+    from figures.metastable import mass_support_size
+
+    P = np.array([[1.0, 0.0, 0.0, 0.0], [0.5, 0.3, 0.2, 0.0], [0.25, 0.25, 0.25, 0.25],
+                  [0.995, 0.005, 0.0, 0.0]])
+    assert mass_support_size(P).tolist() == [1, 3, 4, 1]
+    uniform = np.full((1, 1000), 1e-3)  # the case a 0.01 cut-off counted as size 0
+    assert mass_support_size(uniform).tolist() == [990]
 
 
 def test_capacity_curves_are_rates_and_softmax_is_never_exact():
@@ -344,6 +471,17 @@ def test_capacity_curves_are_rates_and_softmax_is_never_exact():
             assert (y == 0).all()
     # at N = 2 patterns in D = 4 with beta = 100, eps = 0.01, sparse maps always succeed
     assert curves["sparsemax ($m = 1$)"][0] == 1.0
+    # only the bounds are dashed or dotted; equal margins give identical curves (theory)
+    for ln in ax.lines:
+        label = ln.get_label()
+        if label.startswith(("T7 bound", "min-angle")):
+            assert ln.get_linestyle() in ("--", ":"), label
+        elif not label.startswith("_"):
+            assert ln.get_linestyle() == "-", label
+    same = [k for k in curves if "same as sparsemax by theory" in k]
+    assert {k.split(" ")[0] for k in same} == {"2-normmax", "5-normmax"}
+    for k in same:
+        np.testing.assert_array_equal(curves[k], curves["sparsemax ($m = 1$)"])
 
 
 # ---- CLI ----------------------------------------------------------------------------

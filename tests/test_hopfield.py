@@ -39,15 +39,17 @@ from hfy_reference import (
     Sign,
     Tanh,
     Tsallis,
+    registry,
     sparsemap_ksubsets,
 )
 from hfy_reference import theory as T
 
 EPS = np.finfo(np.float64).eps
 
-REGS = [Shannon(), Tsallis(1.5), Tsallis(2.0), Tsallis(3.0), NormEntropy(2.0),
-        NormEntropy(5.0), KSubsets(2), SequentialKSubsets(2, 0.5),
-        SequentialKSubsets(2, 0.5, convention="lp-sparsemap")]
+# every registered map (registry examples), plus the other convention of sequential
+# k-subsets
+REGS = list(dict.fromkeys(registry.examples() + [
+    SequentialKSubsets(2, 0.5, convention="lp-sparsemap")]))
 POSTS = [None, L2Ball(1.5), LayerNorm(), LayerNorm(gain=[1.0, 2.0, 0.5], bias=[0.1, 0.0, -0.2]),
          Sign(), Tanh(2.0)]
 

@@ -11,11 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hfy_reference as H
+from hfy_reference import registry
 from hfy_reference.testing import strategies as hst
 
-REGS = [H.Shannon(), H.Tsallis(1.2), H.Tsallis(1.5), H.Tsallis(2.0), H.Tsallis(3.0),
-        H.Tsallis(np.inf), H.NormEntropy(1.5), H.NormEntropy(2.0), H.NormEntropy(4.0),
-        H.NormEntropy(np.inf), H.KSubsets(1), H.KSubsets(2)]
+# every registered map (registry examples), plus parameter values at the edges
+REGS = list(dict.fromkeys(registry.examples() + [
+    H.Tsallis(1.2), H.Tsallis(np.inf), H.NormEntropy(1.5), H.NormEntropy(4.0),
+    H.NormEntropy(np.inf), H.KSubsets(1)]))
 IDS = [repr(r) for r in REGS]
 
 
@@ -47,7 +49,7 @@ def test_jvp_matches_finite_differences(reg, scale):
        data=st.data())
 def test_vjp_is_the_adjoint_and_structure(reg, z, data):
     n = len(z)
-    if isinstance(reg, H.KSubsets) and np.isfinite(z).sum() < reg.k:
+    if np.isfinite(z).sum() < reg.structure_size:
         z = np.where(np.isfinite(z), z, 0.0)
     v = np.array(data.draw(st.lists(st.floats(-1, 1), min_size=n, max_size=n)))
     g = np.array(data.draw(st.lists(st.floats(-1, 1), min_size=n, max_size=n)))

@@ -17,19 +17,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hfy_reference as H
+from hfy_reference import registry
 from hfy_reference.testing import strategies as hst
 
-REGS = [
-    H.Shannon(),
-    H.Tsallis(1.2),
-    H.Tsallis(1.5),
-    H.Tsallis(2.0),
-    H.Tsallis(4.0),
-    H.NormEntropy(1.5),
-    H.NormEntropy(2.0),
-    H.NormEntropy(5.0),
-    H.NormEntropy(np.inf),
-]
+# every registered map onto the simplex (registry examples), plus parameter values
+# at the edges of the families
+REGS = list(dict.fromkeys(
+    [r for r in registry.examples() if r.structure_size == 1]
+    + [H.Tsallis(1.2), H.Tsallis(4.0), H.NormEntropy(1.5), H.NormEntropy(np.inf)]))
 IDS = [repr(r) for r in REGS]
 
 

@@ -35,7 +35,10 @@ def assert_exact(got, ref_float, ref_mp, what):
     # (an exact probability below 2**-1075 rounds to 0)
     np.testing.assert_array_equal(got > 0, ref_float > 0, err_msg=f"{what}: support differs")
     exact_supp = np.array([x > 0 for x in ref_mp])
-    assert np.all(exact_supp[got == 0] == (ref_float[got == 0] > 0))
+    # an entry the map sets to 0 is exactly 0, or its exact value rounds to 0
+    # (e.g. 8e-12959 for z = [0, 1000] at alpha = 1.001)
+    zero = got == 0
+    assert np.all(~exact_supp[zero] | (ref_float[zero] == 0))
 
 
 def assert_sum_one(p, total=1.0):

@@ -280,7 +280,9 @@ def test_cli_only_patterns(capsys):
     assert cli.main(["--list", "--only", "T*[sparsemax]"]) == 0
     ids = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert ids and all(i.endswith("[sparsemax]") for i in ids)
-    assert cli.main(["--list", "--only", "T99"]) == 2
+    with pytest.raises(SystemExit) as exc:  # one line on stderr, exit 2
+        cli.main(["--list", "--only", "T99"])
+    assert exc.value.code == 2
 
 
 def _broken_default(monkeypatch, subject):

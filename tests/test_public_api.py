@@ -35,7 +35,7 @@ def test_all_is_exact():
     public = {n for n in vars(H) if not n.startswith("_")} - {
         # submodules are attributes of the package once imported, not exports
         "maps", "regularizers", "jacobians", "hopfield", "structured", "theory",
-        "slow", "testing",
+        "slow", "testing", "post", "registry",
     }
     assert set(H.__all__) - {"__version__"} == public
     assert len(H.__all__) == len(set(H.__all__))

@@ -4,7 +4,7 @@ lp-sparsemap convention, the Jacobian, conjugate and loss, and bad input.
 Independent references: brute-force enumeration of the structures, an SLSQP QP over
 their convex hull, and an exact rational certificate (KKT solved in fractions on the
 returned active set, optimality checked against every structure) -- all in
-``hfy_reference._slow_structured``, which does not use the kernels.
+``hfy_reference.slow.structured``, which does not use the kernels.
 """
 
 from itertools import combinations
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hfy_reference import KSubsets, SequentialKSubsets, sparsemap_ksubsets
-from hfy_reference import _slow_structured as slow
+from hfy_reference.slow import structured as slow
 from hfy_reference.theory import sequential_vertex_condition
 
 EPS = np.finfo(np.float64).eps

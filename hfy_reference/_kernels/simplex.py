@@ -24,9 +24,15 @@ from numba import njit, prange
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter for float64
 _C_MAX_DD = 1e290  # above this scale factor the split would overflow
 
+# how power_threshold finds the support (the ``method`` argument of the kernels)
+METHOD_PIVOT = 0  # pivoting on breakpoints, or Newton on the norm (the default, "auto")
+METHOD_SORT = 1  # sort and scan (closed-form thresholds only)
+METHOD_BISECT = 2  # bisection on tau
+
 
 # --------------------------------------------------------------------------------------
-# error-free transformations and double-double helpers
+# error-free transformations and double-double helpers (two_sum, split, two_prod are
+# pinned bit for bit to hfy_reference/_dd.py by tests/test_double_double.py)
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
 def two_sum(a, b):
@@ -575,11 +581,11 @@ def power_threshold(th, tl, zc, k, a, c, anchored, method, dh, dl, out):
     s1 = 0.0
     s2 = 0.0
     x0 = np.nan
-    if method == 0 and mode == 3 and a > 1.0:
+    if method == METHOD_PIVOT and mode == 3 and a > 1.0:
         nin, x0 = _newton_norm_support(th, tl, zc, k, a)
-    elif method == 1:
+    elif method == METHOD_SORT:
         nin, lo_h, hi_h = _sort_support(th, tl, zc, k, a, mode)
-    elif method == 2:
+    elif method == METHOD_BISECT:
         nin, lo_h, hi_h = _bisect_support(th, tl, zc, k, a, mode)
     else:
         nin, nu, s1, s2 = _reclassify_power(

@@ -35,15 +35,31 @@ INFO_NU = 0  # sum_y alpha_y b_y (expected number of adjacent pairs of ones)
 INFO_TAU = 1  # the KKT multiplier tau
 INFO_NACTIVE = 2  # active structures
 INFO_ITER = 3  # iterations
-INFO_STATUS = 4  # 0 converged, 1 iteration cap, 2 stalled (re-proposed an active
-#                 structure), 3 active-set cap reached, 4 unbounded exchange (impossible)
+INFO_STATUS = 4  # one of the STATUS_* codes below
 INFO_GAP = 5  # max_y [s(y) - <a_y, mu>] - tau at exit (<= tol when converged)
 N_INFO = 6
 
+# status codes (info[INFO_STATUS])
+STATUS_CONVERGED = 0
+STATUS_ITERATION_CAP = 1  # the iteration cap was reached
+STATUS_STALLED = 2  # the oracle re-proposed an active structure
+STATUS_ACTIVE_SET_CAP = 3  # the active set reached N + 1 structures
+STATUS_UNBOUNDED = 4  # an exchange step was unbounded (impossible in exact arithmetic)
+#: a sentence per status code, for error messages
+STATUS_MESSAGES = {
+    STATUS_CONVERGED: "converged",
+    STATUS_ITERATION_CAP: "the iteration cap was reached",
+    STATUS_STALLED: "the oracle re-proposed an active structure (numerical stall)",
+    STATUS_ACTIVE_SET_CAP: "the active set reached N + 1 structures",
+    STATUS_UNBOUNDED: "an exchange step was unbounded",
+}
+
 
 # --------------------------------------------------------------------------------------
-# error-free transformations (duplicated from simplex.py: kernels that call each other
-# must live in one file for Numba's cache)
+# error-free transformations.  Copies of the helpers of simplex.py and of
+# hfy_reference/_dd.py: Numba's on-disk cache is invalidated per file, so kernels that
+# call each other must live in one file.  tests/test_double_double.py pins these copies
+# to hfy_reference._dd bit for bit (random inputs, including near overflow).
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
 def _two_sum(a, b):
@@ -54,6 +70,11 @@ def _two_sum(a, b):
 
 @njit(cache=True)
 def _split(a):
+    if abs(a) > 6.0e299:  # 2**27 a would overflow: split at the scale 2**-28 (exact)
+        b = a * 3.725290298461914e-09
+        c = 134217729.0 * b
+        hi = c - (c - b)
+        return hi * 268435456.0, (b - hi) * 268435456.0
     c = 134217729.0 * a
     hi = c - (c - a)
     return hi, a - hi
@@ -337,7 +358,7 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
     sc[0] = s0
     alpha[0] = 1.0
     tau = 0.0
-    status = 1
+    status = STATUS_ITERATION_CAP
     gap = 0.0
     it = 0
     while it < max_iter:
@@ -378,17 +399,17 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
         val = seq_map(u, w, k, back0, back1, ynew)
         gap = val - tau
         if gap <= tol:
-            status = 0
+            status = STATUS_CONVERGED
             break
         present = False
         for a in range(na):
             if _same(idx[a], ynew):
                 present = True
         if present:
-            status = 2
+            status = STATUS_STALLED
             break
         if na == cap:
-            status = 3
+            status = STATUS_ACTIVE_SET_CAP
             break
         if na == gcap:
             gcap = min(cap, 2 * gcap)
@@ -418,7 +439,7 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
                         tstep = r
                         jblock = a
             if jblock < 0:  # the objective is unbounded along the line: cannot happen
-                status = 4
+                status = STATUS_UNBOUNDED
                 break
             for a in range(na):
                 alpha[a] = alpha[a] - tstep * c[a]
@@ -446,7 +467,7 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
         na += 1
     # polish the weights on the final active set (scores summed exactly), unless the
     # scores are so large that the error-free products could overflow
-    if status == 0 and zmax_ok(z):
+    if status == STATUS_CONVERGED and zmax_ok(z):
         tau = _refine(z, w, k, idx, alpha, bpair, na, tau)
     # final marginals from the final weights
     for i in range(n):

@@ -37,18 +37,11 @@ class HopfieldFamily:
         return {"reg": self.reg, "beta": self.beta, "post": self.post}
 
     def map_family(self) -> O.Family:
-        from .. import regularizers as R
+        """The oracle's map family of ``reg`` (its registry entry's ``oracle`` hook)."""
+        from .. import registry
 
-        r = self.reg
-        if isinstance(r, R.Shannon):
-            return O.Family("softmax", "map")
-        if isinstance(r, R.Tsallis):
-            if r.alpha == 2.0:
-                return O.Family("sparsemax", "map")
-            return O.Family("entmax", "map", alpha=r.alpha)
-        if isinstance(r, R.NormEntropy):
-            return O.Family("normmax", "map", alpha=r.alpha)
-        return O.Family("ksubsets", "map", k=r.k)
+        family, prm = registry.entry_for(self.reg).hook("oracle")(self.reg)
+        return O.Family(family, "map", **prm)
 
 
 def parse(params: dict) -> HopfieldFamily:
@@ -66,11 +59,13 @@ def parse(params: dict) -> HopfieldFamily:
         except KeyError:
             raise ValueError(f"reg must be a Regularizer or one of {sorted(R.REGULARIZERS)}; "
                              f"got {reg!r}") from None
-    ok = isinstance(reg, (R.Shannon, R.KSubsets)) or (
-        isinstance(reg, (R.Tsallis, R.NormEntropy)) and math.isfinite(reg.alpha))
-    if not ok:
-        raise ValueError("hopfield_step supports Shannon(), Tsallis(alpha), NormEntropy(alpha) "
-                         f"with finite alpha, and KSubsets(k); got {reg!r}")
+    try:
+        HopfieldFamily(reg, 1.0, None).map_family()
+    except (LookupError, NotImplementedError, ValueError, TypeError):
+        raise ValueError("hopfield_step supports the regularizers whose registry entry "
+                         "declares an oracle family (Shannon(), Tsallis(alpha), "
+                         "NormEntropy(alpha) with finite alpha, and KSubsets(k)); "
+                         f"got {reg!r}") from None
     b = float(beta)
     if not (b > 0 and math.isfinite(b)):
         raise ValueError(f"beta must be > 0 and finite; got {beta!r}")
@@ -178,8 +173,8 @@ def _suite_cached(fam: HopfieldFamily, dtype_str: str):
             out.append(O.Prepared(case, (), np.empty(0), np.empty(0),
                                   skip=f"not representable in {dtype.name}"))
             continue
-        k = getattr(fam.reg, "k", None)
-        if k is not None and k > X64.shape[0]:
+        k = fam.reg.structure_size
+        if k > X64.shape[0]:
             out.append(O.Prepared(case, (), np.empty(0), np.empty(0),
                                   skip=f"k = {k} exceeds the number of patterns"))
             continue

@@ -167,19 +167,18 @@ class Family:
         return float(self.alpha)
 
     def regularizer(self):
-        from .. import regularizers as R
+        """The library's regularizer of this map (from the registry), or ``None`` for a
+        map without one (constrained sparsemax)."""
+        from .. import registry
 
-        if self.map == "softmax":
-            return R.Shannon()
         if self.map == "sparsemax":
-            return R.Tsallis(2.0)
-        if self.map == "entmax":
-            return R.Tsallis(self.alpha)
-        if self.map == "normmax":
-            return R.NormEntropy(self.alpha)
-        if self.map == "ksubsets":
-            return R.KSubsets(self.k)
-        return None
+            return registry.entry("entmax").cls(2.0)
+        try:
+            e = registry.entry(self.map)
+        except ValueError:
+            return None
+        prm = {n: v for n, v in (("alpha", self.alpha), ("k", self.k)) if v is not None}
+        return e.cls(**prm)
 
     def argnames(self) -> tuple:
         """The backend's positional arguments, in order."""

@@ -182,7 +182,7 @@ def make_claim(spec: MapSpec) -> Claim:
         c.leq("L convex in z (below its chord)", Lm, lam * L0 + (1 - lam) * L2, tol)
         return c
 
-    formula = {
+    formula = spec.ref.formula(spec.reg) if spec.family == "custom" else {
         "shannon": "Ω(p)=Σp log p",
         "tsallis": f"Ω(p)=(Σp^α−1)/(α(α−1)), α={spec.alpha:g}" if spec.alpha else "",
         "norm": f"Ω(p)=‖p‖_α−1, α={spec.alpha:g}" if spec.alpha else "",

@@ -51,6 +51,8 @@ def _gap_side(rng, m, i):
 def _exact_margin(spec: MapSpec) -> Fraction:
     if spec.family == "tsallis":
         return Fraction(1) / (Fraction(spec.alpha) - 1)
+    if spec.family == "custom":
+        return Fraction(spec.ref.margin(spec.reg))
     return Fraction(1)
 
 

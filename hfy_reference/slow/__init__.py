@@ -99,7 +99,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq, linprog, minimize
 
-from . import _validation as V
+from .. import _validation as V
 
 __all__ = [
     "softmax",
@@ -135,7 +135,29 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "argmax": (),
     "sparsemap_ksubsets": ("k",),
     "constrained_sparsemax": ("upper",),
+    "sequential_ksubsets": ("k", "w", "convention"),
 }
+
+
+def families() -> dict[str, tuple[str, ...]]:
+    """The families :func:`solve` accepts, with their parameters: the built-in
+    :data:`FAMILIES` and the programs declared by registry entries
+    (:attr:`hfy_reference.registry.MapEntry.slow_program`) for other families."""
+    from .. import registry
+
+    return dict(FAMILIES) | {name: sp.params for name, sp in registry.slow_programs().items()}
+
+
+def _check_family(which, params: dict) -> tuple[str, ...]:
+    fams = families() if isinstance(which, str) and which not in FAMILIES else FAMILIES
+    if not isinstance(which, str) or which not in fams:
+        raise ValueError(f"which must be one of {sorted(fams)}; got {which!r}")
+    extra = set(params) - set(fams[which])
+    if extra:
+        raise TypeError(
+            f"{which} takes the parameters {fams[which] or '()'}; got {sorted(extra)}"
+        )
+    return fams[which]
 
 
 # ---------------------------------------------------------------------------------------
@@ -759,22 +781,27 @@ def _scores(z, name="z") -> np.ndarray:
 
 def _family(which: str, params: dict, n: int, finite: np.ndarray):
     """``(kind, reg, upper, total)`` for a family name and its parameters."""
-    if not isinstance(which, str) or which not in FAMILIES:
-        raise ValueError(f"which must be one of {sorted(FAMILIES)}; got {which!r}")
-    extra = set(params) - set(FAMILIES[which])
-    if extra:
-        raise TypeError(
-            f"{which} takes the parameters {FAMILIES[which] or '()'}; got {sorted(extra)}"
-        )
+    _check_family(which, params)
     inf = np.full(n, np.inf)
+    if which not in FAMILIES:  # a program declared by a registry entry
+        from .. import registry
+
+        sp = registry.slow_programs()[which]
+        upper = inf if sp.upper is None else np.array(
+            np.broadcast_to(sp.upper(params, n), (n,)), dtype=np.float64)
+        return "smooth", sp.factory(params, n), upper, float(sp.total(params))
+    if which == "sequential_ksubsets":
+        return "structured", None, inf, float(params.get("k", 0))
     if which == "softmax":
         return "smooth", _Shannon(), inf, 1.0
     if which == "sparsemax":
         return "smooth", _Quadratic(1.0), inf, 1.0
     if which == "argmax":
         return "argmax", None, inf, 1.0
+    if which in ("entmax", "normmax") and "alpha" not in params:
+        raise TypeError(f"{which} needs the parameter alpha (alpha >= 1; no default)")
     if which == "entmax":
-        a = V.check_alpha(params.get("alpha", 1.5),
+        a = V.check_alpha(params["alpha"],
                           hint="alpha = 1 is softmax, alpha = inf is argmax")
         if a == 1.0:
             return "smooth", _Shannon(), inf, 1.0
@@ -784,7 +811,7 @@ def _family(which: str, params: dict, n: int, finite: np.ndarray):
             return "smooth", _Quadratic(1.0), inf, 1.0
         return "smooth", _Tsallis(a), inf, 1.0
     if which == "normmax":
-        a = V.check_alpha(params.get("alpha", 2.0), hint="alpha = 1 is argmax")
+        a = V.check_alpha(params["alpha"], hint="alpha = 1 is argmax")
         if a == 1.0:
             return "argmax", None, inf, 1.0
         if math.isinf(a):
@@ -826,9 +853,10 @@ def solve(z: ArrayLike, which: str, **params) -> SlowSolution:
     z : array_like of float, shape (N,)
         Scores; ``-inf`` entries are masks (they get exactly 0).
     which : str
-        One of :data:`FAMILIES`: ``"softmax"``, ``"entmax"`` (``alpha``, default 1.5),
-        ``"sparsemax"``, ``"normmax"`` (``alpha``, default 2), ``"argmax"``,
-        ``"sparsemap_ksubsets"`` (``k``), ``"constrained_sparsemax"`` (``upper``).
+        One of :data:`FAMILIES`: ``"softmax"``, ``"entmax"`` (``alpha``),
+        ``"sparsemax"``, ``"normmax"`` (``alpha``), ``"argmax"``,
+        ``"sparsemap_ksubsets"`` (``k``), ``"constrained_sparsemax"`` (``upper``).  A
+        family's parameters have no defaults: a reference solver does not guess.
     **params
         The family's parameters.
 
@@ -851,6 +879,10 @@ def solve(z: ArrayLike, which: str, **params) -> SlowSolution:
     z = _scores(z)
     finite = np.isfinite(z)
     kind, reg, upper, total = _family(which, params, len(z), finite)
+    if kind == "structured":
+        from .structured import solve_sequential
+
+        return solve_sequential(z, **params)
     zf = z[finite]
     zmax = float(np.max(zf))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -1086,16 +1118,21 @@ def omega_constrained(p: ArrayLike, upper: ArrayLike) -> float:
 
 
 def omega(p: ArrayLike, which: str, **params) -> float:
-    """``Omega(p)`` of a family of :data:`FAMILIES` (``argmax``: 0)."""
-    if not isinstance(which, str) or which not in FAMILIES:
-        raise ValueError(f"which must be one of {sorted(FAMILIES)}; got {which!r}")
-    extra = set(params) - set(FAMILIES[which])
-    if extra:
-        raise TypeError(
-            f"{which} takes the parameters {FAMILIES[which] or '()'}; got {sorted(extra)}"
-        )
+    """``Omega(p)`` of a family of :func:`families` (``argmax``: 0)."""
+    names = _check_family(which, params)
+    if which == "sequential_ksubsets":
+        raise ValueError("omega of sequential_ksubsets is not provided: its domain is the "
+                         "marginal polytope of the chains (see slow.structured)")
+    if which not in FAMILIES:
+        from .. import registry
+
+        sp = registry.slow_programs()[which]
+        a, _ = V.as_float_array(p, "p")
+        up = None if sp.upper is None else np.broadcast_to(sp.upper(params, a.size), a.shape)
+        q = _domain_point(a, "p", float(sp.total(params)), upper=up)
+        return float(sp.factory(params, a.size).value(q))
     for name in ("k", "upper"):
-        if name in FAMILIES[which] and name not in params:
+        if name in names and name not in params:
             raise TypeError(f"{which} needs the parameter {name}")
     if which == "softmax":
         return omega_shannon(p)
