@@ -95,6 +95,8 @@ def cases(family: str, *, dtype=None, **params) -> list:
     if family == "hopfield_step":
         from . import _hopfield
 
+        if dt.name not in ("float64", "float32"):
+            raise ValueError(f"hopfield_step is judged in float64 or float32 only; got {dt}")
         return [p.case for p in _hopfield.suite(params, dt)[1]]
     fam = _oracle.parse_family(family, params)
     return [p.case for p in _build.build_suite(fam, _oracle.parse_precision(dt))]
