@@ -16,6 +16,7 @@ name                      function
 ``capacity``              :func:`figures.capacity.capacity`
 ``sparsity``              :func:`figures.sparsity.sparsity`
 ``metastable``            :func:`figures.metastable.metastable`
+``mixed_simplex``         :func:`figures.mixed_simplex.mixed_simplex`
 ========================  ============================================================
 
 The functions are not re-exported here (a module and its function share a name):
@@ -40,6 +41,7 @@ NAMES: tuple[str, ...] = (
     "capacity",
     "sparsity",
     "metastable",
+    "mixed_simplex",
 )
 
 #: Small settings for each figure (smoke tests and ``--quick``): same code paths,
@@ -53,6 +55,7 @@ QUICK: dict[str, dict] = {
     "capacity": {"dims": (4,), "n_values": (2, 8, 32), "n_trials": 10},
     "sparsity": {"n": 20, "n_draws": 20, "betas": (0.1, 1.0, 10.0)},
     "metastable": {"n_patterns": 60, "n_queries": 30, "dim": 16},
+    "mixed_simplex": {"n_samples": 400},
 }
 
 

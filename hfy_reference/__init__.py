@@ -34,6 +34,7 @@ from .maps import (
     sparsemax,
     threshold,
 )
+from .mixed import GaussianSparsemax, HardConcrete
 from .regularizers import (
     REGULARIZERS,
     KSubsets,
@@ -77,5 +78,7 @@ __all__ = [
     "POST_TRANSFORMS",
     "SequentialKSubsets",
     "SparseMAPSolution",
+    "GaussianSparsemax",
+    "HardConcrete",
     "__version__",
 ]

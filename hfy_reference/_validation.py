@@ -46,6 +46,12 @@ __all__ = [
     "one_query",
     "check_iter",
     "as_post",
+    "as_upper",
+    "check_nonnegative",
+    "check_choice",
+    "check_dim",
+    "check_probability",
+    "check_family",
 ]
 
 
@@ -508,3 +514,156 @@ def as_post(post):
         f"(Quadratic(), L2Ball(radius), LayerNorm(gain, bias), Sign(), Tanh(beta)); "
         f"got {post!r}"
     )
+
+
+def as_upper(upper, shape: tuple) -> np.ndarray:
+    """Upper bounds (constrained sparsemax) broadcast to ``shape`` (a read-only view):
+    real, no NaN, ``>= 0`` (``np.inf`` allowed)."""
+    u, _ = as_float_array(upper, "upper", allow_0d=True)
+    try:
+        u = np.broadcast_to(u, shape)
+    except ValueError:
+        raise ValueError(
+            f"upper must be broadcastable to the shape of z {shape}; got {u.shape}"
+        ) from None
+    umin = u.min()  # NaN propagates
+    if np.isnan(umin):
+        raise ValueError("upper contains NaN; upper bounds must be in [0, inf]")
+    if umin < 0:
+        raise ValueError(
+            f"upper must be >= 0 (np.inf allowed); got min(upper) = {float(umin)!r}"
+        )
+    return u
+
+
+def check_nonnegative(x, name: str) -> float:
+    """A finite real number ``>= 0``."""
+    v = _real_scalar(x, name)
+    if not (math.isfinite(v) and v >= 0.0):
+        raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
+    return v
+
+
+def check_choice(value, name: str, choices: tuple):
+    """``value`` if it is one of ``choices``."""
+    if not any(value == c and type(value) is type(c) for c in choices):
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
+
+
+def check_dim(D, name: str = "D") -> int:
+    """An integer dimension ``>= 2`` (the sphere ``S^(D-1)`` in ``R^D``)."""
+    if isinstance(D, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer >= 2; got {D!r}")
+    try:
+        d = operator.index(D)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer >= 2; got {D!r}") from None
+    if d < 2:
+        raise ValueError(
+            f"{name} must be an integer >= 2 (the sphere S^({name}-1) in R^{name}); got {d}")
+    return d
+
+
+def check_probability(p, name: str = "p") -> float:
+    """A probability in ``(0, 1]``."""
+    v = _real_scalar(p, name)
+    if not 0.0 < v <= 1.0:
+        raise ValueError(f"{name} must be a probability in (0, 1]; got {v!r}")
+    return v
+
+
+def check_family(which, params: dict, families: dict) -> tuple:
+    """``which`` a key of ``families`` (name -> parameter names) and ``params`` among
+    its parameters; returns the parameter names."""
+    if not isinstance(which, str) or which not in families:
+        raise ValueError(f"which must be one of {sorted(families)}; got {which!r}")
+    extra = set(params) - set(families[which])
+    if extra:
+        raise TypeError(
+            f"{which} takes the parameters {families[which] or '()'}; got {sorted(extra)}"
+        )
+    return families[which]
+
+
+# --- distributions on the simplex (hfy_reference.mixed) ------------------------------
+def as_simplex_scores(loc, name: str = "loc") -> np.ndarray:
+    try:
+        a = np.array(loc, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a 1-D array of real numbers; got {loc!r}") from None
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one score per vertex); got shape {a.shape}")
+    if a.shape[0] < 2:
+        raise ValueError(
+            f"{name} must have K >= 2 entries (the simplex of K = 1 is a point); "
+            f"got K = {a.shape[0]}")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        raise ValueError(f"{name} must be finite; got {int(bad.sum())} NaN/inf entr"
+                         f"{'y' if bad.sum() == 1 else 'ies'} (first at index "
+                         f"{int(np.argmax(bad))})")
+    return a
+
+
+def as_spd_matrix(cov, K: int, name: str = "cov") -> tuple[np.ndarray, np.ndarray]:
+    """``cov`` as a (K, K) SPD matrix (a scalar means ``cov * I``), and its Cholesky factor."""
+    try:
+        c = np.array(cov, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real (K, K) matrix or a scalar; got {cov!r}") \
+            from None
+    if c.ndim == 0:
+        c = c * np.eye(K)
+    elif c.ndim == 1 and c.shape[0] == K:
+        c = np.diag(c)
+    if c.shape != (K, K):
+        raise ValueError(f"{name} must have shape ({K}, {K}) (or be a scalar or a "
+                         f"length-{K} diagonal); got shape {c.shape}")
+    if not np.all(np.isfinite(c)):
+        raise ValueError(f"{name} must be finite; got {int((~np.isfinite(c)).sum())} "
+                         "NaN/inf entries")
+    if not np.allclose(c, c.T, rtol=1e-12, atol=0.0):
+        raise ValueError(f"{name} must be symmetric; max |cov - cov.T| = "
+                         f"{float(np.max(np.abs(c - c.T))):.3g}")
+    c = 0.5 * (c + c.T)
+    try:
+        L = np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        w = float(np.linalg.eigvalsh(c).min())
+        raise ValueError(f"{name} must be symmetric positive definite; its smallest "
+                         f"eigenvalue is {w:.3g}") from None
+    if not np.all(np.diag(L) > 0):
+        raise ValueError(f"{name} must be symmetric positive definite (Cholesky factor "
+                         "has a zero pivot)")
+    return c, L
+
+
+def as_simplex_points(y, K: int, name: str = "y") -> np.ndarray:
+    """``y`` as a float64 array (..., K) of points of the simplex (not modified)."""
+    a = np.array(y, dtype=np.float64)
+    if a.ndim == 0 or a.shape[-1] != K:
+        raise ValueError(f"{name} must have last axis of length K = {K}; got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite; got {int((~np.isfinite(a)).sum())} "
+                         "NaN/inf entries")
+    if np.any(a < 0):
+        raise ValueError(f"{name} must be a point of the simplex: entries >= 0 (got "
+                         f"{float(a.min())!r})")
+    err = np.abs(a.sum(axis=-1) - 1.0)
+    if err.size and float(err.max()) > 64 * K * np.finfo(float).eps:
+        raise ValueError(f"{name} must be a point of the simplex: entries summing to 1 "
+                         f"(off by up to {float(err.max()):.3g})")
+    return a
+
+
+def check_finite_scalar(x, name: str, lo: float, lo_inclusive: bool) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer,
+                                                             np.floating)):
+        raise TypeError(f"{name} must be a real number; got {x!r}")
+    v = float(x)
+    ok = (v >= lo) if lo_inclusive else (v > lo)
+    if math.isnan(v) or math.isinf(v) or not ok:
+        op = ">=" if lo_inclusive else ">"
+        raise ValueError(f"{name} must be finite and {op} {lo:g}; got {v!r}")
+    return v

@@ -33,21 +33,8 @@ for ``Ψ = ½‖·‖²`` is ``½M²`` with ``M = max_i ||x_i||`` -- SPEC's
 of :meth:`PostTransform.sum_bound` (for ``Ψ = ½‖·‖²``: ``½ R²``, ``R`` the sum of the
 ``k`` largest pattern norms, which bounds ``||X^T mu||``).
 
-References
-----------
-.. [SNMM24] S. Santos, V. Niculae, D. McNamee, A. F. T. Martins, "Sparse and structured
-   Hopfield networks", ICML 2024; and "Hopfield-Fenchel-Young networks: a unified
-   framework for associative memory retrieval", JMLR.
-.. [RSL20] H. Ramsauer et al., "Hopfield networks is all you need", ICLR 2021
-   (arXiv:2008.02217).
-.. [HYW23] J. Y.-C. Hu, D. Yang, D. Wu, C. Xu, B.-Y. Chen, H. Liu, "On sparse modern
-   Hopfield model", NeurIPS 2023.
-.. [KH16] D. Krotov, J. J. Hopfield, "Dense associative memory for pattern
-   recognition", NeurIPS 2016.
-.. [DHL17] M. Demircigil, J. Heusel, M. Löwe, S. Upgang, F. Vermet, "On a model of
-   associative memory with huge storage capacity", J. Stat. Phys. 168, 2017.
-.. [H82] J. J. Hopfield, "Neural networks and physical systems with emergent
-   collective computational abilities", PNAS 79(8), 1982.
+The references cited as ``[KEY]_`` are listed once, in the bibliography of the
+documentation (``docs/references.md``).
 """
 
 from __future__ import annotations
@@ -413,17 +400,18 @@ class HopfieldNetwork(_Base):
         if not want_conj:
             return Vv, None
         Z, m = rows.data, rows.rowmax
-        conj = np.empty(B)
-        if sparse.any():
+        if dense.all():
+            conj = self.reg.conjugate_from_map(Z, m, P)
+        else:
+            conj = np.empty(B)
             rs = np.flatnonzero(sparse)
             width = int(counts[rs].max())
             cols = idx[rs, :width]
             valid = np.arange(width)[None, :] < counts[rs][:, None]
             vals = np.where(valid, P[rs[:, None], np.where(valid, cols, 0)], 0.0)
-            conj[sparse] = self.reg.conjugate_from_map(Z[sparse], m[sparse], P[sparse],
-                                                       lin[sparse], vals)
-        if dense.any():
-            conj[dense] = self.reg.conjugate_from_map(Z[dense], m[dense], P[dense])
+            conj[sparse] = self.reg.conjugate_from_map(Z, m, P, lin[sparse], vals, rows=rs)
+            if dense.any():
+                conj[dense] = self.reg.conjugate_from_map(Z, m, P, rows=np.flatnonzero(dense))
         if bonus is not None:
             conj += bonus
         return Vv, conj

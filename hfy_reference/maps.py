@@ -442,21 +442,7 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
     array([0.5, 0.5, 0. ])
     """
     rows = V.as_rows(z, axis)
-    u, _ = V.as_float_array(upper, "upper", allow_0d=True)
-    zfull = rows.shape
-    try:
-        u = np.broadcast_to(u, zfull)
-    except ValueError:
-        raise ValueError(
-            f"upper must be broadcastable to the shape of z {zfull}; got {u.shape}"
-        ) from None
-    umin = u.min()  # NaN propagates
-    if np.isnan(umin):
-        raise ValueError("upper contains NaN; upper bounds must be in [0, inf]")
-    if umin < 0:
-        raise ValueError(
-            f"upper must be >= 0 (np.inf allowed); got min(upper) = {float(umin)!r}"
-        )
+    u = V.as_upper(upper, rows.shape)
     scalar = u.strides == (0,) * u.ndim  # one cap for every entry: no array needed
     if scalar:
         c = float(u.flat[0])

@@ -8,11 +8,8 @@ and the energy carries ``Ψ(q)``.  This module holds the family -- :class:`Quadr
 ``HopfieldNetwork(post=...)`` [SNMM24]_.  The classes are re-exported by
 :mod:`hfy_reference.hopfield` and :mod:`hfy_reference`.
 
-References
-----------
-.. [SNMM24] S. Santos, V. Niculae, D. McNamee, A. F. T. Martins, "Sparse and structured
-   Hopfield networks", ICML 2024; and "Hopfield-Fenchel-Young networks: a unified
-   framework for associative memory retrieval", JMLR.
+The references cited as ``[KEY]_`` are listed once, in the bibliography of the
+documentation (``docs/references.md``).
 """
 
 from __future__ import annotations

@@ -236,7 +236,7 @@ def register(**fields) -> Callable[[type], type]:
         _BY_CLASS[cls] = e
         for r in e.named:
             REGULARIZERS[r.label] = r
-        cls.registry_entry = e
+        cls.registry_entry = e  # type: ignore[attr-defined]
         return cls
 
     return deco
@@ -246,6 +246,8 @@ def unregister(name: str) -> None:
     """Remove an entry (for tests that register a map at run time)."""
     e = _ENTRIES.pop(name)
     _BY_CLASS.pop(e.cls, None)
+    if vars(e.cls).get("registry_entry") is e:
+        del e.cls.registry_entry
     for r in e.named:
         if REGULARIZERS.get(r.label) == r:
             del REGULARIZERS[r.label]
@@ -309,7 +311,7 @@ def map_colors() -> dict[str, str]:
     return out
 
 
-def slow_programs() -> dict[str, tuple[str, SlowProgram]]:
+def slow_programs() -> dict[str, SlowProgram]:
     """The programs declared by entries for families the slow path has not built in."""
     return {e.name: e.slow_program for e in _ENTRIES.values() if e.slow_program is not None}
 

@@ -191,19 +191,24 @@ class Regularizer:
 
     def conjugate_from_map(self, Z: np.ndarray, rowmax: np.ndarray, P: np.ndarray,
                            shifted_dot: np.ndarray | None = None,
-                           support: np.ndarray | None = None) -> np.ndarray:
+                           support: np.ndarray | None = None,
+                           rows: np.ndarray | None = None) -> np.ndarray:
         r"""``Omega*(z)`` (without the bonus of :meth:`map_with_bonus`) from
         ``P = y_hat(z)`` by Danskin's theorem,
         :math:`\Omega^*(z) = \langle z - m, p\rangle - \Omega(p) + m \sum_i p_i`
-        (``m = max z``).
+        (``m = max z``), for the rows ``rows`` of ``Z`` and ``P`` (all when None).
 
-        ``shifted_dot`` (``<z - m, p>`` per row) and ``support`` (the nonzero values of
-        each row of ``P``, zero-padded) may be given when already computed, e.g. by a
-        scan over the support; ``Omega`` of the support values equals ``Omega(p)``.
+        ``shifted_dot`` (``<z - m, p>`` per selected row) and ``support`` (the nonzero
+        values of each selected row of ``P``, zero-padded) may be given when already
+        computed, e.g. by a scan over the support; ``Omega`` of the support values
+        equals ``Omega(p)``.
         """
-        lin = _shifted_dot(Z, rowmax, P) if shifted_dot is None else shifted_dot
-        vals = P if support is None else support
-        return lin - self._omega(vals) + self.structure_size * rowmax
+        m = rowmax if rows is None else rowmax[rows]
+        if shifted_dot is None or support is None:
+            Zs, Ps = (Z, P) if rows is None else (Z[rows], P[rows])
+        lin = _shifted_dot(Zs, m, Ps) if shifted_dot is None else shifted_dot
+        vals = Ps if support is None else support
+        return lin - self._omega(vals) + self.structure_size * m
 
     def uniform_omega(self, n: int) -> float:
         """``Omega`` at the barycenter of the domain (``-H(u)``, ``H`` the entropy);
@@ -224,8 +229,10 @@ def _alphas(kind: str):
 
 
 def _oracle_alpha(family: str, alpha: float) -> tuple[str, dict]:
-    if math.isinf(alpha):
-        raise ValueError(f"the oracle's {family} family takes a finite alpha; got inf")
+    if family == "entmax" and alpha == 1.0:
+        return "softmax", {}
+    if math.isinf(alpha) or alpha == 1.0:
+        raise ValueError(f"the oracle's {family} family takes 1 < alpha < inf; got {alpha!r}")
     return family, {"alpha": alpha}
 
 
@@ -285,11 +292,11 @@ class Shannon(Regularizer):
     def _jvp(self, P, rows, Vt):
         return J.softmax_jvp(P, Vt)
 
-    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None):
+    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None, rows=None):
         # Omega*(z) = log sum exp z = z_j - log p_j for every j; the largest p_j gives
         # the most accurate value (no sum, no cancellation)
-        j = P.argmax(axis=1)
-        r = np.arange(P.shape[0])
+        r = np.arange(P.shape[0]) if rows is None else np.asarray(rows)
+        j = (P if rows is None else P[r]).argmax(axis=1)
         return Z[r, j] - np.log(P[r, j])
 
 
@@ -392,10 +399,10 @@ class Tsallis(Regularizer):
             return _SHANNON._loss_rows(rows, Y)
         return super()._loss_rows(rows, Y)
 
-    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None):
+    def conjugate_from_map(self, Z, rowmax, P, shifted_dot=None, support=None, rows=None):
         if self.alpha == 1.0:
-            return _SHANNON.conjugate_from_map(Z, rowmax, P, shifted_dot, support)
-        return super().conjugate_from_map(Z, rowmax, P, shifted_dot, support)
+            return _SHANNON.conjugate_from_map(Z, rowmax, P, shifted_dot, support, rows)
+        return super().conjugate_from_map(Z, rowmax, P, shifted_dot, support, rows)
 
 
 @register(

@@ -19,19 +19,12 @@ and pairwise indicator vectors).  The solution is a sparse combination of struct
 ``mu = sum_y alpha_y a_y``.  With ``w = 0`` the unary polytope is the capped simplex
 and the map equals :class:`~hfy_reference.KSubsets` (tested).
 
-References
-----------
-.. [NMBC18] V. Niculae, A. F. T. Martins, M. Blondel, C. Cardie, "SparseMAP:
-   differentiable sparse structured inference", ICML 2018.
-.. [NM20] V. Niculae, A. F. T. Martins, "LP-SparseMAP: differentiable relaxed
-   optimization for sparse structured prediction", ICML 2020.
-.. [SNMM24] S. Santos, V. Niculae, D. McNamee, A. F. T. Martins, "Sparse and structured
-   Hopfield networks", ICML 2024.
+The references cited as ``[KEY]_`` are listed once, in the bibliography of the
+documentation (``docs/references.md``).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -169,10 +162,7 @@ class SequentialKSubsets(Regularizer):
     def __post_init__(self):
         kk = V.check_k(self.k, n_min=np.iinfo(np.int64).max)
         object.__setattr__(self, "k", kk)
-        wv = V._real_scalar(self.w, "w")
-        if not (math.isfinite(wv) and wv >= 0.0):
-            raise ValueError(f"w must be a finite number >= 0; got {wv!r}")
-        object.__setattr__(self, "w", wv)
+        object.__setattr__(self, "w", V.check_nonnegative(self.w, "w"))
         if self.convention not in _CONVENTIONS:
             raise ValueError(
                 f"convention must be one of {_CONVENTIONS}; got {self.convention!r}"

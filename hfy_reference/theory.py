@@ -23,15 +23,8 @@ Error-free products split each float into two halves (Veltkamp); patterns are fi
 scaled by a power of two, so the results are exact unless entries span more than about
 ``2**500`` in magnitude (products of the tiny ones would then underflow).
 
-References
-----------
-.. [SNMM24] S. Santos, V. Niculae, D. McNamee, A. F. T. Martins, "Sparse and structured
-   Hopfield networks", ICML 2024; and "Hopfield-Fenchel-Young networks: a unified
-   framework for associative memory retrieval", JMLR.
-.. [RSL20] H. Ramsauer et al., "Hopfield networks is all you need", ICLR 2021
-   (arXiv:2008.02217).
-.. [HYW23] J. Y.-C. Hu, D. Yang, D. Wu, C. Xu, B.-Y. Chen, H. Liu, "On sparse modern
-   Hopfield model", NeurIPS 2023.
+The references cited as ``[KEY]_`` are listed once, in the bibliography of the
+documentation (``docs/references.md``).
 """
 
 from __future__ import annotations
@@ -45,8 +38,10 @@ from numpy.typing import ArrayLike
 from . import _dd
 from . import _validation as V
 from ._validation import as_patterns, as_query, check_beta  # noqa: F401 (re-exported)
+from ._validation import check_dim as _check_dim
 from ._validation import check_index as _index
 from ._validation import check_margin as _margin_of
+from ._validation import check_probability as _check_prob
 from ._validation import check_subset as _subset
 from ._validation import one_query as _one_query
 
@@ -161,6 +156,7 @@ def separation(X: ArrayLike, i: int | None = None):
     """
     Xa = as_patterns(X)
     n = Xa.shape[0]
+    idx: list[int] | range
     if i is not None:
         idx = [_index(i, n)]
     else:
@@ -411,25 +407,6 @@ def epsilon_ball_radius(X: ArrayLike, i: int, reg, beta: float) -> float:
 # ---------------------------------------------------------------------------------------
 # capacity (T7)
 # ---------------------------------------------------------------------------------------
-def _check_dim(D) -> int:
-    if isinstance(D, (bool, np.bool_)):
-        raise TypeError(f"D must be an integer >= 2; got {D!r}")
-    try:
-        d = operator.index(D)
-    except TypeError:
-        raise TypeError(f"D must be an integer >= 2; got {D!r}") from None
-    if d < 2:
-        raise ValueError(f"D must be an integer >= 2 (the sphere S^(D-1) in R^D); got {d}")
-    return d
-
-
-def _check_prob(p, name="p") -> float:
-    v = V._real_scalar(p, name)
-    if not 0.0 < v <= 1.0:
-        raise ValueError(f"{name} must be a probability in (0, 1]; got {v!r}")
-    return v
-
-
 def angle_separation_bound(M: float, zeta: float) -> float:
     r"""``M^2 (1 - cos(1/zeta))``: the separation of patterns on the sphere of radius
     ``M`` whose pairwise angles are all ``>= 1/zeta`` (T7's mechanism:
@@ -681,12 +658,14 @@ def _events_none(zs: np.ndarray, reg) -> list:
 
 
 def _events_tsallis(zs: np.ndarray, reg) -> list:
-    a = reg.alpha
-    return [] if math.isinf(a) else [
+    a = reg.alpha  # alpha = 1: softmax, alpha = inf: argmax; neither changes support
+    return [] if (math.isinf(a) or a == 1.0) else [
         (T, s, "leaves support") for T, s in _entmax_temps(zs, a, "entmax")]
 
 
 def _events_normmax(zs: np.ndarray, reg) -> list:
+    if reg.alpha == 1.0:  # the argmax: its support never changes
+        return []
     return [(T, s, "leaves support") for T, s in _entmax_temps(zs, reg.alpha, "normmax")]
 
 

@@ -36,6 +36,7 @@ def test_all_is_exact():
         # submodules are attributes of the package once imported, not exports
         "maps", "regularizers", "jacobians", "hopfield", "structured", "theory",
         "slow", "testing", "post", "registry",
+        "mixed",
     }
     assert set(H.__all__) - {"__version__"} == public
     assert len(H.__all__) == len(set(H.__all__))

@@ -1,14 +1,17 @@
-"""The README's Python examples run and print what the README says they print.
+"""The Python examples of the README and of the documentation pages (``docs/*.md``) run
+and print what the text says they print.
 
 Convention: in a ```python block, the run of ``# ...`` comment lines directly after a
 line with ``print(`` is that print's expected output.  Every block is executed in a
-fresh namespace (in order, so later blocks may not depend on earlier ones), and the
-captured output must equal the concatenated expected lines.
+fresh namespace (later blocks may not depend on earlier ones), and the captured output
+must equal the concatenated expected lines.  A block written as an interactive session
+(``>>>`` prompts) is run as a doctest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import doctest
 import io
 import pathlib
 import re
@@ -17,7 +20,11 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
+BLOCKS = [(page.relative_to(ROOT).as_posix(), k, code)
+          for page in PAGES
+          for k, code in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(),
+                                              flags=re.S))]
 
 
 def expected_output(code: str) -> str:
@@ -32,25 +39,23 @@ def expected_output(code: str) -> str:
 
 
 def test_readme_has_examples():
-    assert len(BLOCKS) >= 3
+    assert sum(page == "README.md" for page, _, _ in BLOCKS) >= 1
+    assert len(BLOCKS) >= 4
 
 
-# README blocks whose printed output went stale when the oracle's suite grew (issue
-# 12: more cases, the sum checks implied by the per-entry tolerances); README.md is not
-# edited in parallel work, the section moves to docs/testing.md (issue 10), where the
-# same example runs with its current output (tests/test_docs_testing.py)
-STALE = ("check_backend(sparsemax_np",)
-
-
-@pytest.mark.parametrize("i", [
-    pytest.param(i, marks=pytest.mark.xfail(strict=True, reason="stale output (issue 12)"))
-    if any(s in b for s in STALE) else i for i, b in enumerate(BLOCKS)])
-def test_readme_block(i, monkeypatch):
-    code = BLOCKS[i]
+@pytest.mark.parametrize("page, k, code", BLOCKS, ids=[f"{p}#{k}" for p, k, _ in BLOCKS])
+def test_readme_block(page, k, code, monkeypatch):
     monkeypatch.chdir(ROOT)
+    if code.lstrip().startswith(">>>"):
+        test = doctest.DocTestParser().get_doctest(code, {}, f"{page} block {k}", page, 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+        buf = io.StringIO()
+        runner.run(test, out=buf.write)
+        assert runner.failures == 0, buf.getvalue()
+        return
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        exec(compile(code, f"README.md block {i}", "exec"), {"__name__": "__readme__"})
+        exec(compile(code, f"{page} block {k}", "exec"), {"__name__": "__readme__"})
     got = "\n".join(line.rstrip() for line in buf.getvalue().strip().splitlines())
     want = "\n".join(line.rstrip() for line in expected_output(code).strip().splitlines())
     assert got == want

@@ -23,6 +23,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import reference as R
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hfy_reference as H
@@ -30,6 +31,7 @@ from hfy_reference import registry, slow
 from hfy_reference.registry import MapEntry, MapReference, NotProvided
 from hfy_reference.slow import structured as slow_structured
 from hfy_reference.testing import _oracle
+from hfy_reference.testing import strategies as hst
 
 EPS = np.finfo(np.float64).eps
 ENTRIES = registry.entries()
@@ -180,7 +182,10 @@ def test_test_reference_agrees_with_the_map(reg):
         assert np.max(np.abs(ref(reg, z) - reg.argmax(z))) <= 4 * EPS
 
 
-@pytest.mark.parametrize("reg", EXAMPLES, ids=_ids(EXAMPLES))
+LIMITS = [H.Tsallis(1.0), H.Tsallis(np.inf), H.NormEntropy(1.0), H.NormEntropy(np.inf)]
+
+
+@pytest.mark.parametrize("reg", EXAMPLES + LIMITS, ids=_ids(EXAMPLES + LIMITS))
 def test_path_events_are_support_changes(reg):
     e = registry.entry_for(reg)
     if isinstance(e.path_events, NotProvided):
@@ -219,6 +224,27 @@ def test_strategy_draws_instances(e):
     assert isinstance(s, st.SearchStrategy)
     r = find(s, lambda r: True)
     assert isinstance(r, e.cls)
+
+
+@settings(max_examples=40, deadline=None)
+@given(reg=hst.regularizers(), data=st.data())
+def test_any_registered_map_is_a_fenchel_young_map(reg, data):
+    """For an instance drawn from any entry's domain: the prediction lies in the domain
+    (entries in [0, 1], summing to structure_size); the loss at a vertex of the domain
+    (a structure: ``k`` ones) is >= 0, and 0 when that vertex is the prediction."""
+    k = reg.structure_size
+    n = data.draw(st.integers(max(2, k), 7))
+    z = np.array(data.draw(st.lists(st.floats(-3, 3), min_size=n, max_size=n)))
+    p = reg.argmax(z)
+    assert np.all(p >= 0) and np.all(p <= 1 + 4 * EPS)
+    assert abs(p.sum() - k) <= 8 * EPS * n
+    idx = data.draw(st.permutations(range(n)))[:k]
+    y = np.zeros(n)
+    y[list(idx)] = 1.0
+    tol = 16 * EPS * (1 + np.abs(z).max()) * k
+    assert float(reg.loss(z, y)) >= 0.0
+    if np.all((p == 0) | (p == 1)):
+        assert float(reg.loss(z, p)) <= tol
 
 
 # ---- HopfieldNetwork uses the base-class hooks only -------------------------------------

@@ -486,3 +486,18 @@ def test_lp_near_ties():
     # argmax: a near-tie below the LP tolerance is flagged as unresolved, not answered
     assert slow.solve([0.0, 2.22507e-319, -1e-8], "argmax").error_estimate == 1.0
     np.testing.assert_array_equal(slow.solve([0.0, 1e-3, -1e-8], "argmax").p, [0, 1, 0])
+
+
+def test_softmax_restarts_when_newton_cycles_from_a_poor_slsqp_point():
+    """With one BLAS thread SLSQP ends at a point from which the active-set Newton method
+    cycled (last step 8e-4, "did not converge"); the restart from the barycenter solves
+    it.  Reference: scipy's logsumexp."""
+    from scipy.special import logsumexp as sp_lse
+
+    z = np.array([0.9041023405562543, 2.129785534089663, -2.1587974956150466,
+                  -2.581255311072263, 0.0, 0.0, 1.8829662360147346, 1.8829662360147346,
+                  0.07682602582441156, -1.6126391539576166, 0.9041023405562543,
+                  2.615693620024942, 0.75])
+    sol = slow.solve(z, "softmax")
+    assert abs(sol.value - sp_lse(z)) <= 8 * np.finfo(float).eps * 4
+    np.testing.assert_allclose(sol.p, np.exp(z - sp_lse(z)), rtol=0, atol=1e-15)

@@ -148,16 +148,10 @@ def families() -> dict[str, tuple[str, ...]]:
     return dict(FAMILIES) | {name: sp.params for name, sp in registry.slow_programs().items()}
 
 
-def _check_family(which, params: dict) -> tuple[str, ...]:
+def _params_of(which, params: dict) -> tuple[str, ...]:
+    """The parameter names of the family ``which`` (validated against ``params``)."""
     fams = families() if isinstance(which, str) and which not in FAMILIES else FAMILIES
-    if not isinstance(which, str) or which not in fams:
-        raise ValueError(f"which must be one of {sorted(fams)}; got {which!r}")
-    extra = set(params) - set(fams[which])
-    if extra:
-        raise TypeError(
-            f"{which} takes the parameters {fams[which] or '()'}; got {sorted(extra)}"
-        )
-    return fams[which]
+    return V.check_family(which, params, fams)
 
 
 # ---------------------------------------------------------------------------------------
@@ -433,8 +427,8 @@ def _multiplier(reg, zs, p, low, up, free, u) -> float:
     F = np.flatnonzero(free)
     if len(F):
         return _newton_step(reg, p, F, zs - reg.grad_kkt(p), 0.0)[1]
-    gl = [zs[i] - _grad_at(reg, p, i, _TINY) for i in np.flatnonzero(low)]
-    gu = [zs[i] - _grad_at(reg, p, i, u[i]) for i in np.flatnonzero(up)]
+    gl = [zs[i] - _grad_at(reg, p, int(i), _TINY) for i in np.flatnonzero(low)]
+    gu = [zs[i] - _grad_at(reg, p, int(i), u[i]) for i in np.flatnonzero(up)]
     lo_t = max(gl) if gl else -np.inf
     hi_t = min(gu) if gu else np.inf
     if np.isfinite(lo_t) and np.isfinite(hi_t):
@@ -632,6 +626,16 @@ def _solve_smooth(reg, zf, u, total):
         z_ref = float(zf[ref])
         zr = zf - z_ref
         p, tau, nit, step, viol, err = _polish(reg, zr, ucap, total, x, 200 + 4 * n)
+        if step > 1e-12 * total + 4 * err and x is not p0:
+            # the active-set Newton method can cycle from a poor SLSQP point (seen for
+            # softmax with one BLAS thread): start it again from the barycenter, and
+            # keep whichever run ended with the smaller step
+            z_ref0 = float(zf[int(np.argmax(p0))])
+            retry = _polish(reg, zf - z_ref0, ucap, total, p0, 200 + 4 * n)
+            if retry[3] < step:
+                z_ref = z_ref0
+                p, tau, nit2, step, viol, err = retry
+                nit += nit2
     return p, (tau + z_ref, step, viol, z_ref, int(res.nit), nit, err)
 
 
@@ -645,7 +649,7 @@ def _lp_solve(c, A_ub, b_ub, A_eq, b_eq, bounds):
     return res
 
 
-def _snap_vertex(x: np.ndarray) -> np.ndarray:
+def _snap_vertex(x: np.ndarray) -> tuple[np.ndarray, float]:
     """Round an LP solution to the vertex it approximates.
 
     Both LPs here (argmax with its tie-breaking LP, and ``Omega = max p - 1`` with its
@@ -781,7 +785,7 @@ def _scores(z, name="z") -> np.ndarray:
 
 def _family(which: str, params: dict, n: int, finite: np.ndarray):
     """``(kind, reg, upper, total)`` for a family name and its parameters."""
-    _check_family(which, params)
+    _params_of(which, params)
     inf = np.full(n, np.inf)
     if which not in FAMILIES:  # a program declared by a registry entry
         from .. import registry
@@ -825,17 +829,7 @@ def _family(which: str, params: dict, n: int, finite: np.ndarray):
     # constrained_sparsemax
     if "upper" not in params:
         raise TypeError("constrained_sparsemax needs the parameter upper")
-    u, _ = V.as_float_array(params["upper"], "upper", allow_0d=True)
-    try:
-        u = np.array(np.broadcast_to(u, (n,)), dtype=np.float64)
-    except ValueError:
-        raise ValueError(
-            f"upper must be broadcastable to the shape of z ({n},); got {u.shape}"
-        ) from None
-    if np.isnan(u).any():
-        raise ValueError("upper contains NaN; upper bounds must be in [0, inf]")
-    if (u < 0).any():
-        raise ValueError(f"upper must be >= 0 (np.inf allowed); got min(upper) = {u.min()!r}")
+    u = np.array(V.as_upper(params["upper"], (n,)), dtype=np.float64)
     tot = math.fsum(np.minimum(u[finite], 1.0))
     if tot < 1.0:
         raise ValueError(
@@ -1119,7 +1113,7 @@ def omega_constrained(p: ArrayLike, upper: ArrayLike) -> float:
 
 def omega(p: ArrayLike, which: str, **params) -> float:
     """``Omega(p)`` of a family of :func:`families` (``argmax``: 0)."""
-    names = _check_family(which, params)
+    names = _params_of(which, params)
     if which == "sequential_ksubsets":
         raise ValueError("omega of sequential_ksubsets is not provided: its domain is the "
                          "marginal polytope of the chains (see slow.structured)")
@@ -1127,10 +1121,11 @@ def omega(p: ArrayLike, which: str, **params) -> float:
         from .. import registry
 
         sp = registry.slow_programs()[which]
-        a, _ = V.as_float_array(p, "p")
-        up = None if sp.upper is None else np.broadcast_to(sp.upper(params, a.size), a.shape)
-        q = _domain_point(a, "p", float(sp.total(params)), upper=up)
-        return float(sp.factory(params, a.size).value(q))
+        arr, _ = V.as_float_array(p, "p")
+        up = None if sp.upper is None else np.broadcast_to(sp.upper(params, arr.size),
+                                                             arr.shape)
+        q = _domain_point(arr, "p", float(sp.total(params)), upper=up)
+        return float(sp.factory(params, arr.size).value(q))
     for name in ("k", "upper"):
         if name in names and name not in params:
             raise TypeError(f"{which} needs the parameter {name}")

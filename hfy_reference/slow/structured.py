@@ -173,11 +173,8 @@ def solve_sequential(z, k: int, w: float = 0.0, convention: str = "standard"):
         raise ValueError("the slow sequential k-subsets path takes finite scores "
                          "(no -inf masks)")
     kk = V.check_k(k, z.size)
-    wv = V._real_scalar(w, "w")
-    if not (math.isfinite(wv) and wv >= 0.0):
-        raise ValueError(f"w must be a finite number >= 0; got {wv!r}")
-    if convention not in ("standard", "lp-sparsemap"):
-        raise ValueError(f"convention must be 'standard' or 'lp-sparsemap'; got {convention!r}")
+    wv = V.check_nonnegative(w, "w")
+    V.check_choice(convention, "convention", ("standard", "lp-sparsemap"))
     mu, al, A = sequential_ksubsets_qp(z, kk, wv, convention)
     cand = A[al > 1e-7 * float(al.max())]
     cert = certify(z, kk, wv, cand, convention)

@@ -22,7 +22,9 @@ Families (``FAMILIES``): the maps ``softmax``, ``sparsemax``, ``entmax`` (``alph
 ``normmax`` (``alpha``), ``ksubsets`` (``k``), ``constrained_sparsemax``; their
 Fenchel-Young losses ``<map>_loss`` and gradients ``<map>_loss_grad`` (``target=
 "distribution"`` or ``"index"``); Jacobian products ``<map>_jvp`` and ``<map>_vjp``;
-and ``hopfield_step``.  The signature ``fn`` must have for each is in
+``hopfield_step``; and ``registered`` (``reg=``: the map of any regularizer of
+:mod:`hfy_reference.registry`, with a generic tolerance model).  The signature ``fn``
+must have for each is in
 :func:`check_backend`.
 
 One's own inputs: :func:`reference` returns the exact answer and the tolerances for
@@ -98,5 +100,9 @@ def cases(family: str, *, dtype=None, **params) -> list:
         if dt.name not in ("float64", "float32"):
             raise ValueError(f"hopfield_step is judged in float64 or float32 only; got {dt}")
         return [p.case for p in _hopfield.suite(params, dt)[1]]
+    if family == "registered":
+        from . import _registered
+
+        return [p.case for p in _registered.suite(params, dt)[1]]
     fam = _oracle.parse_family(family, params)
     return [p.case for p in _build.build_suite(fam, _oracle.parse_precision(dt))]

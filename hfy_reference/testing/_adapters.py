@@ -9,6 +9,9 @@ built.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 
@@ -78,6 +81,7 @@ def from_torch(fn, family: str, *, device=None, **kwargs):
             x = x.float()
         return x.cpu().numpy()
 
+    backend: Callable[..., Any]
     if kind == "map":
         def backend(*args):
             with torch.no_grad():
@@ -134,6 +138,7 @@ def from_jax(fn, family: str, *, jit: bool = True, **kwargs):
         x = np.asarray(x)
         return x.astype(np.float32) if _is_bf16(x) else x
 
+    f: Callable[..., Any]
     if kind == "map":
         def f(*args):
             return fn(*args, **kwargs)

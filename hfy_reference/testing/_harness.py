@@ -287,6 +287,8 @@ def check_backend(fn, family: str, *, dtype=np.float64, compute_dtype=None,
                                     ``fn(z, upper, v)``
         ``"<map>_vjp"``              ``fn(z, g) -> J^T g``
         ``"hopfield_step"``         ``fn(X, q) -> q_next``, X (N, D), q (B, D)
+        ``"registered"``            ``fn(z) -> p``: the map of ``reg``, any
+                                    regularizer of the registry onto the simplex
         ==========================  ==============================================
 
     family : str
@@ -320,7 +322,8 @@ def check_backend(fn, family: str, *, dtype=np.float64, compute_dtype=None,
     **params
         ``alpha`` (entmax, normmax: 1 < alpha < inf), ``k`` (ksubsets),
         ``target`` ("distribution" or "index", losses); for ``hopfield_step``:
-        ``reg`` (a Regularizer or a name of ``REGULARIZERS``), ``beta``, ``post``.
+        ``reg`` (a Regularizer or a name of ``REGULARIZERS``), ``beta``, ``post``;
+        for ``registered``: ``reg`` (a registered Regularizer instance).
 
     Returns
     -------
@@ -346,6 +349,16 @@ def check_backend(fn, family: str, *, dtype=np.float64, compute_dtype=None,
                              f"(one dtype); got {prec.label}")
         fam, suite = _hopfield.suite(params, np.dtype(prec.input))
         support = False
+        shown_params = fam.params
+    elif family == "registered":
+        from . import _registered
+
+        if not (prec.input == prec.compute == prec.output) or prec.input not in (
+                "float64", "float32"):
+            raise ValueError("the registered family is judged in float64 or float32 only "
+                             f"(one dtype); got {prec.label}")
+        fam, suite = _registered.suite(params, np.dtype(prec.input))
+        support = fam.sparse
         shown_params = fam.params
     else:
         fam = O.parse_family(family, params)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from . import _suite as S
 
 @dataclass(frozen=True)
 class HopfieldFamily:
-    reg: object
+    reg: Any
     beta: float
     post: str | None
 

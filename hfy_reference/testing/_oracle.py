@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,7 @@ def family_names() -> list[str]:
     out += [f"{m}_loss" for m in LOSS_MAPS] + [f"{m}_loss_grad" for m in LOSS_MAPS]
     out += [f"{m}_jvp" for m in MAPS] + [f"{m}_vjp" for m in MAPS]
     out.append("hopfield_step")
+    out.append("registered")
     return out
 
 
@@ -128,8 +130,8 @@ class Family:
 
     map: str
     kind: str
-    alpha: float | None = None
-    k: int | None = None
+    alpha: Any = None  # a float for entmax/normmax, else None
+    k: Any = None  # an int for ksubsets, else None
     target: str = "distribution"
 
     @property
@@ -138,7 +140,7 @@ class Family:
 
     @property
     def params(self) -> dict:
-        d = {}
+        d: dict[str, Any] = {}
         if self.alpha is not None:
             d["alpha"] = self.alpha
         if self.k is not None:
@@ -197,8 +199,8 @@ def parse_family(family: str, params: dict) -> Family:
     names = family_names()
     if family not in names:
         raise ValueError(f"unknown family {family!r}; choose one of: {', '.join(names)}")
-    if family == "hopfield_step":
-        raise ValueError("use the hopfield_step family through check_backend")
+    if family in ("hopfield_step", "registered"):
+        raise ValueError(f"use the {family} family through check_backend")
     kind = "map"
     mp = family
     for suffix in ("_loss_grad", "_loss", "_jvp", "_vjp"):
@@ -255,6 +257,7 @@ def reference_map(fam: Family, Z: np.ndarray, U: np.ndarray | None = None) -> np
         return maps.normmax(Z, fam.alpha)
     if fam.map == "ksubsets":
         return maps.sparsemap_ksubsets(Z, fam.k)
+    assert U is not None, "constrained_sparsemax needs its upper bounds"
     return maps.constrained_sparsemax(Z, U)
 
 
@@ -368,6 +371,8 @@ def map_tolerance(fam: Family, Z: np.ndarray, P: np.ndarray, U, eps: float, tiny
         Delta = Delta + extra
     Delta = np.where(fin, Delta, 0.0)
     mp = fam.map
+    g: Any  # None for normmax (it has its own Jacobian bound)
+    slack: Any
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         if mp in ("ksubsets", "constrained_sparsemax"):
             Ub = np.ones_like(P) if mp == "ksubsets" else np.asarray(U, dtype=np.float64)
@@ -558,7 +563,7 @@ def jvp_zone_jump(fam: Family, P, V, mt: MapTolerance):
     with np.errstate(under="ignore", over="ignore", invalid="ignore"):
         gam = np.where(mt.zone, mt.tol ** (2.0 - a), 0.0).max(axis=1, keepdims=True)
         vmax = np.abs(V).max(axis=1, keepdims=True)
-        fac = 1.0
+        fac: Any = 1.0
         if fam.map == "normmax":
             fac = np.maximum(1.0, _pnorm(P, a) ** (a - 1.0) / (a - 1.0))
         jump = 2.0 * gam * vmax * fac

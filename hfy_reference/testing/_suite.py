@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["Case", "DTYPES", "LOW_DTYPES", "dtype_scales", "gaps", "GAPS", "as_dtype", "finfo"]
 
@@ -147,7 +148,7 @@ def _dyadic(x: np.ndarray, bits: int = 10) -> np.ndarray:
     return np.round(x * 2.0**bits) / 2.0**bits
 
 
-def _cast(z: np.ndarray, dtype) -> np.ndarray:
+def _cast(z: ArrayLike, dtype) -> np.ndarray:
     with np.errstate(over="ignore", under="ignore"):
         return np.asarray(z, dtype=np.float64).astype(dtype)
 

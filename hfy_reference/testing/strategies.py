@@ -41,6 +41,9 @@ Strategies
     Pattern matrices (ties, duplicates, scales) and queries for one Hopfield step.
 ``scales``
     Positive scale factors, log-uniform, both ends drawn often.
+``regularizers``
+    Instances of every map of the registry (:mod:`hfy_reference.registry`), each over
+    its declared parameter domain.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ __all__ = [
     "constrained_problems",
     "hopfield_patterns",
     "scales",
+    "regularizers",
 ]
 
 
@@ -372,3 +376,17 @@ def hopfield_patterns(draw, max_n: int = 12, max_d: int = 6, *, max_batch: int =
         else:
             rows.append(np.array(draw(st.lists(vals, min_size=d, max_size=d))))
     return X, np.array(rows)
+
+
+def regularizers(*, simplex_only: bool = False) -> st.SearchStrategy:
+    """Regularizer instances of every family of the registry, each drawn from the
+    parameter domain its entry declares (``MapEntry.strategy``); ``simplex_only``: only
+    maps onto the simplex (``structure_size == 1``)."""
+    from .. import registry
+
+    parts = [e.hook("strategy")() for e in registry.entries()]
+    s = st.one_of(*parts)
+    if simplex_only:
+        s = s.filter(lambda r: r.structure_size == 1)
+    return s
+

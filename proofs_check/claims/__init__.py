@@ -23,6 +23,7 @@ MODULES = (
     "t09_structured",
     "t10_normmax",
     "t11_post",
+    "c_mixed",
 )
 
 

@@ -467,6 +467,20 @@ def claims(subject: Subject) -> list[Claim]:
         elif spec.family == "ksubsets":
             out.append(ksubsets_path_claim(spec))
     for spec in maps.values():
-        if spec.family != "shannon":
+        if _has_path_events(spec):
             out.append(temperatures_claim(spec, subject))
     return out
+
+
+def _has_path_events(spec: MapSpec) -> bool:
+    """Whether the library declares support-change temperatures for this map: the
+    families with closed forms (not softmax, whose support never changes), and a map of
+    another family when its registry entry declares ``path_events``."""
+    if spec.family != "custom":
+        return spec.family != "shannon"
+    from hfy_reference import registry
+
+    try:
+        return bool(registry.entry_for(spec.reg).path_events)
+    except LookupError:
+        return False
