@@ -1,7 +1,7 @@
 """The oracle ``hfy_reference.testing``: its case suite, its reference answers (against
 the 50-digit mpmath reference), its tolerances (an exact answer rounded to the dtype
-passes; deliberately wrong backends fail on the right cases), its report, its CLI, and
-a real run on the PyPI ``entmax`` package (skipped without torch and entmax).
+passes; deliberately wrong backends fail on the right cases), its report and its CLI.
+The real runs on PyPI ``entmax``, torch and JAX: tests/test_testing_findings.py.
 """
 
 from __future__ import annotations
@@ -154,6 +154,13 @@ def test_breakpoint_cases_are_on_the_side_their_name_says(kind):
 # ---------------------------------------------------------------------------------------
 # reference answers: the library's exact path, cross-checked against mpmath
 # ---------------------------------------------------------------------------------------
+def _big(p, max_n, max_rows=8):
+    """Cases too big for the high-precision cross-checks (the block sizes, the
+    4096-row batch and the 4-D tensor are checked in test_large_cases_satisfy_kkt)."""
+    z = p.case.inputs["z"]
+    return z.shape[1] > max_n or z.shape[0] > max_rows
+
+
 def _mp_rows(fam, z, u=None):
     out = []
     for r in range(z.shape[0]):
@@ -197,7 +204,7 @@ def test_reference_matches_mpmath_within_half_the_tolerance(family, params, only
     fam = O.parse_family(family, params)
     checked = 0
     for name, p in prepared(family, dtype, **params).items():
-        if p.skip or p.case.shape[1] > 16 or (only is not None and name not in only):
+        if p.skip or _big(p, 16) or (only is not None and name not in only):
             continue
         if fam.map in ("ksubsets", "constrained_sparsemax") and "scale" in p.case.tags:
             # reference.capped bisects on an absolute bracket: at 1e300 its 50 digits do
@@ -270,7 +277,7 @@ def test_jacobian_references_match_mpmath(family, params):
     fam = O.parse_family(family, params)
     checked = 0
     for name, p in prepared(f"{family}_jvp", **params).items():
-        if p.skip or p.case.shape[1] > 16:
+        if p.skip or _big(p, 16):
             continue
         z, v = p.case.inputs["z"], p.case.inputs["v"]
         mp_out = np.array([_mp_jvp(fam, zr, vr) for zr, vr in zip(z, v, strict=True)])
@@ -300,7 +307,7 @@ def test_reference_matches_the_slow_scipy_path(family, params, which, sp):
     checked, declined = 0, []
     for name, p in prepared(family, **params).items():
         z = p.case.inputs["z"]
-        if p.skip or z.shape[1] > 100 or name == "full_range":
+        if p.skip or _big(p, 100) or name == "full_range":
             continue  # (the slow path needs max z - min z finite)
         for r in range(z.shape[0]):
             kw = sp if sp is not None else {"upper": p.case.inputs["upper"][r]}
@@ -431,7 +438,11 @@ KNOWN_DEFECTS: set = set()
                          ids=[f"{f}-{p}-{i}" for i, (f, p, _) in enumerate(FAST_MAPS)])
 @pytest.mark.parametrize("dtype", [F64, F32])
 def test_library_fast_paths_pass(family, params, fn, dtype):
-    rep = check_backend(fn, family, dtype=dtype, **params)
+    # H.entmax(z, 100, method="bisect") takes ~45 s on the n65537 case (0.3 s on
+    # n65536; reported, not the oracle's business): left out here to keep CI short
+    slow = {"n65537"} if params.get("alpha") == 100.0 and family == "entmax" else set()
+    rep = check_backend(fn, family, dtype=dtype, cases=lambda c: c.name not in slow,
+                        **params)
     assert rep.passed, rep.failure_message()
     for r in rep.skipped:
         if "library defect" in r.reasons[0]:
@@ -468,7 +479,7 @@ def test_constrained_jvp_and_index_targets():
 
     def loss(z, t):
         y = np.zeros(z.shape)
-        y[np.arange(len(t)), t] = 1.0
+        np.put_along_axis(y, t[..., None], 1.0, axis=-1)
         return reg.loss(z, y)
 
     rep = check_backend(loss, "entmax_loss", alpha=1.5, target="index")
@@ -500,8 +511,13 @@ def test_threshold_shifted_by_1e_6_fails_everywhere():
 
     rep = check_backend(shifted, "sparsemax")
     judged = [r for r in rep.results if r.status != "skip"]
-    assert len(rep.failures) == len(judged)
-    assert all(any(s.startswith("sum off") for s in r.reasons) for r in rep.failures)
+    assert len(rep.failures) + len(rep.overflow_failures) == len(judged)
+    assert [r.name for r in rep.overflow_failures] == ["full_range"]  # shown apart
+    # every entry of a support is off by 1e-6: the sums show it wherever the
+    # tolerances of the row add up to less than that
+    sums = [r.name for r in rep.failures if any(s.startswith("sum off") for s in r.reasons)]
+    assert {"unit_scores", "dense_support", "all_equal", "random_n1000", "n1025",
+            "n65537", "batch_4096_rows"} <= set(sums)
 
     def shifted15(z):  # entmax: p = [(alpha-1) z - tau - 1e-6]_+^2, relative to max z
         tau, _ = H.threshold(z, 1.5)
@@ -597,7 +613,9 @@ def test_wrong_jacobian_and_gradient_fail():
     assert "single_entry" not in rep.failing_cases
     rep = check_backend(lambda z, y: H.sparsemax(z), "sparsemax_loss_grad")  # forgot -y
     judged = [r for r in rep.results if r.status != "skip"]
-    assert len(rep.failures) == len(judged)
+    assert len(rep.failures) + len(rep.overflow_failures) == len(judged)
+    assert rep.overflow_failures and all(r.name.startswith("full_range/")
+                                         for r in rep.overflow_failures)
 
 
 def test_hopfield_step_family():
@@ -673,8 +691,12 @@ def test_bad_family_and_parameters_raise_clear_errors():
         check_backend(H.softmax, "entmax")
     with pytest.raises(ValueError, match="softmax family"):
         check_backend(H.softmax, "entmax", alpha=1.0)
-    with pytest.raises(ValueError, match="float64 or float32"):
-        check_backend(H.softmax, "softmax", dtype=np.float16)
+    with pytest.raises(ValueError, match="float64, float32, float16 or bfloat16"):
+        check_backend(H.softmax, "softmax", dtype=np.int32)
+    with pytest.raises(ValueError, match="tol_scale"):
+        check_backend(H.softmax, "softmax", tol_scale=0.0)
+    with pytest.raises(ValueError, match="unknown cases"):
+        check_backend(H.softmax, "softmax", expected_failures=["nope"])
     with pytest.raises(ValueError, match="unknown case names"):
         check_backend(H.softmax, "softmax", cases=["nope"])
     assert "hopfield_step" in FAMILIES and "normmax_vjp" in FAMILIES
@@ -698,67 +720,23 @@ def test_imports_stay_light():
 
 
 def test_cli_exit_status_and_report():
+    # --alpha once: it selects the reference and reaches the backend's alpha argument
     good = _run("-m", "hfy_reference.testing", "--backend", "hfy_reference:entmax",
-                "--family", "entmax", "--alpha", "1.5", "--kw", "alpha=1.5",
-                "--dtype", "float32")
+                "--family", "entmax", "--alpha", "1.5", "--dtype", "float32")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "PASSED" in good.stdout and "threshold+256eps" in good.stdout
-    bad = _run("-m", "hfy_reference.testing", "--backend", "hfy_reference:entmax",
-               "--family", "entmax", "--alpha", "1.5", "--kw", "alpha=1.6", "--details",
+    bad = _run("-m", "hfy_reference.testing", "--backend", "hfy_reference:sparsemax",
+               "--family", "entmax", "--alpha", "1.5", "--details",
                "--case", "dense_support", "--case", "single_entry")
     assert bad.returncode == 1
     assert "FAILED 1 of 2" in bad.stdout and "case 'dense_support'" in bad.stdout
+    twice = _run("-m", "hfy_reference.testing", "--backend", "hfy_reference:entmax",
+                 "--family", "entmax", "--alpha", "1.5", "--kw", "alpha=1.6")
+    assert twice.returncode == 2 and "contradicts --alpha" in twice.stderr
+    base = _run("-m", "hfy_reference.testing", "--backend", "hfy_reference:sparsemax",
+                "--family", "entmax", "--alpha", "1.5", "--case", "dense_support",
+                "--expected-failures", "dense_support", "--tol-scale", "2")
+    assert base.returncode == 0 and "1 expected failures" in base.stdout, base.stdout
     usage = _run("-m", "hfy_reference.testing", "--backend", "no_such_module:f",
                  "--family", "softmax")
     assert usage.returncode == 2 and "no_such_module" in usage.stderr
-
-
-# ---------------------------------------------------------------------------------------
-# the PyPI entmax package, as measured (docs/readme/testing.md)
-# ---------------------------------------------------------------------------------------
-DOC = ROOT / "docs" / "readme" / "testing.md"
-# a subset of the documented matrix (the whole matrix takes minutes): every function
-# and kind, both dtypes
-PYPI_SUBSET = ["sparsemax()", "sparsemax_loss()", "sparsemax_loss grad()", "sparsemax vjp()",
-               "entmax15()", "entmax15_loss()", "entmax15 vjp()",
-               "entmax_bisect(alpha=1.001)", "entmax_bisect(alpha=30)",
-               "entmax_bisect_loss(alpha=2)", "entmax_bisect_loss grad(alpha=1.5)",
-               "entmax_bisect vjp(alpha=10)", "normmax_bisect(alpha=1.1)",
-               "normmax_bisect(alpha=100)", "normmax_bisect_loss(alpha=2)",
-               "normmax_bisect vjp(alpha=2)", "budget_bisect(budget=2)"]
-
-
-def _documented():
-    """{(label, dtype): set of failing case names} from the doc's details block."""
-    out = {}
-    text = DOC.read_text()
-    for m in re.finditer(r"^- `(?P<label>[^`]+)` (?P<dt>float\d\d): (?P<rest>.*)$", text,
-                         re.M):
-        rest = m.group("rest").strip()
-        names = set() if rest == "pass" else {n.strip() for n in rest.split(",")}
-        out[(m.group("label"), m.group("dt"))] = names
-    return out
-
-
-@pytest.mark.backend
-def test_pypi_entmax_findings_are_as_documented():
-    torch = pytest.importorskip("torch")
-    entmax = pytest.importorskip("entmax")
-    from hfy_reference.testing import _entmax_pypi as EP
-
-    text = DOC.read_text()
-    versions = f"torch {torch.__version__}, entmax {entmax.__version__}"
-    if versions not in text:
-        pytest.skip(f"the documented run used other versions than {versions}")
-    doc = _documented()
-    res = EP.run(labels=set(PYPI_SUBSET))
-    assert len(res) == 2 * len(PYPI_SUBSET)
-    for label, dt, rep in res:
-        assert (label, dt) in doc, (label, dt)
-        assert set(rep.failing_cases) == doc[(label, dt)], (label, dt, repr(rep))
-    # the headline findings, independently of the doc
-    got = {(label, dt): rep for label, dt, rep in res}
-    loss = got[("sparsemax_loss()", "float64")]
-    assert loss["masked_mixed/target=max"].nonfinite > 0  # 0 * -inf in <p, z>
-    ent = got[("entmax_bisect(alpha=30)", "float64")]
-    assert ent["two_entries"].max_abs_err > 0.1  # mpmath: [0.953, 0.047]

@@ -1,8 +1,9 @@
 """The PyPI ``entmax`` package (torch) as backends of the oracle.
 
-Used by ``tests/test_testing_oracle.py`` and to write ``docs/readme/testing.md``::
+Used by ``python -m hfy_reference.testing findings`` (``docs/findings.md``, see
+:mod:`._findings`)::
 
-    python -m hfy_reference.testing._entmax_pypi          # prints the findings table
+    python -m hfy_reference.testing findings --only entmax   # prints the page
 
 Each backend is :func:`~hfy_reference.testing.from_torch` of the package's function:
 ``torch.from_numpy`` in, ``.numpy()`` out; gradients and VJPs go through
@@ -71,6 +72,8 @@ def run(dtypes=(np.float64, np.float32), labels=None, **kw) -> list[tuple]:
 
 
 def _cell(rep, limit: int = 3) -> str:
+    if rep.aborted:
+        return f"**fail**: {rep.aborted}"
     if rep.passed:
         return "pass"
     judged = len(rep.results) - len(rep.skipped)
@@ -114,14 +117,3 @@ def markdown(results) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:  # pragma: no cover - documentation helper
-    import entmax
-    import torch
-
-    res = run()
-    print(f"torch {torch.__version__}, entmax {entmax.__version__}\n")
-    print(markdown(res))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -135,7 +135,9 @@ def _suite_cached(fam: RegisteredFamily, dtype_str: str) -> tuple:
         zone = np.stack([zn for _, zn in tz])
         hard = ((P == 0.0) & ~zone) if fam.sparse else None
         T = np.ones(Z.shape[0])
-        out.append(O.Prepared(case, (zd,), P, tol, hard, zone, T, K * eps * T))
+        # the sum check implied by the per-entry tolerances (see _oracle)
+        out.append(O.Prepared(case, (zd,), P, tol, hard, zone, T,
+                              O.consistent_sum_tol(P, tol, T)))
     return tuple(out)
 
 

@@ -22,12 +22,52 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["Case", "DTYPES", "dtype_scales", "GAPS"]
+__all__ = ["Case", "DTYPES", "LOW_DTYPES", "dtype_scales", "gaps", "GAPS", "as_dtype", "finfo"]
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+#: Low-precision input/output dtypes (``bfloat16`` needs the ``ml_dtypes`` package,
+#: which jax and torch-free installs of ``ml_dtypes`` provide).
+LOW_DTYPES = ("float16", "bfloat16")
 
-#: Gaps to a threshold or margin, in units of ``eps * scale``.
+#: Gaps to a threshold or margin, in units of ``eps * scale`` (float64, float32).
 GAPS = (8, 256, 8192)
+_LOW_GAPS = {"float16": (2, 8, 64), "bfloat16": (1, 4, 16)}
+
+
+def as_dtype(dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype; ``"bfloat16"`` through ``ml_dtypes``.  Raises
+    ``ValueError``/``TypeError`` naming the allowed dtypes."""
+    allowed = "float64, float32, float16 or bfloat16"
+    if isinstance(dtype, str) and dtype == "bfloat16" or getattr(dtype, "__name__", "") == \
+            "bfloat16" or str(dtype) == "bfloat16":
+        try:
+            import ml_dtypes
+        except ImportError:  # pragma: no cover - ml_dtypes comes with jax
+            raise ValueError("dtype bfloat16 needs the ml_dtypes package "
+                             "(pip install ml_dtypes)") from None
+        return np.dtype(ml_dtypes.bfloat16)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be {allowed}; got {dtype!r}") from None
+    if dt.name not in ("float64", "float32", "float16"):
+        raise ValueError(f"dtype must be {allowed}; got {dt}")
+    return dt
+
+
+def finfo(dtype):
+    """``np.finfo`` that also knows bfloat16."""
+    dt = as_dtype(dtype)
+    if dt.name == "bfloat16":
+        import ml_dtypes
+
+        return ml_dtypes.finfo(dt)
+    return np.finfo(dt)
+
+
+def gaps(dtype) -> tuple:
+    """The gaps (in eps) of the threshold and margin cases for ``dtype``."""
+    return _LOW_GAPS.get(as_dtype(dtype).name, GAPS)
 
 # a fixed vector with distinct dyadic entries (exact in every float format)
 _V7 = np.array([1.25, 0.5, -0.75, 0.0, 2.0, -3.5, 1.0])
@@ -44,33 +84,55 @@ class Case:
     note : str
         What the case is about, in a few words.
     inputs : dict of str -> ndarray
-        The arrays handed to the backend, in the dtype under test (``z`` scores of
-        shape (rows, N); ``upper``, ``y``, ``target``, ``v``, ``X``, ``q`` as the
-        family needs).
+        The arrays of the problem, in the dtype under test, one row per problem
+        (``z`` scores of shape (rows, N); ``upper``, ``y``, ``target``, ``v``, ``X``,
+        ``q`` as the family needs).
     tags : frozenset of str
         Coarse labels (``mask``, ``ties``, ``scale``, ``shift``, ``threshold``,
-        ``margin``, ``large``, ``batch``) used to select cases.
+        ``margin``, ``large``, ``batch``, ``size``, ``block``, ``layout``, ``overflow``)
+        used to select cases.  ``overflow`` marks the *overflow class*: a difference
+        ``z_i - max z`` of finite scores lies beyond the dtype's largest number, so a
+        plain formula must overflow (reports show these cases apart).
+    batch_shape : tuple or None
+        The shape of ``z`` handed to the backend when it is not (rows, N), e.g. a 4-D
+        attention tensor (B, H, L, L); the problems are its last axis.
+    layout : str
+        ``"contiguous"``, or how the backend's arrays are laid out in memory:
+        ``"strided"`` (every other element of a wider buffer) or ``"transposed"`` (the
+        last axis is not the contiguous one).
     """
 
     name: str
     note: str
     inputs: dict = field(compare=False)
     tags: frozenset = frozenset()
+    batch_shape: tuple | None = None
+    layout: str = "contiguous"
 
     @property
     def shape(self) -> tuple:
+        """The shape of the scores handed to the backend."""
+        if self.batch_shape is not None:
+            return tuple(self.batch_shape)
         first = next(iter(self.inputs.values()))
         return tuple(first.shape)
+
+    @property
+    def overflow(self) -> bool:
+        """True for the overflow class (see ``tags``)."""
+        return "overflow" in self.tags
 
 
 def dtype_scales(dtype) -> dict:
     """The extreme magnitudes used for ``dtype`` (float64 or float32)."""
-    dt = np.dtype(dtype)
+    dt = as_dtype(dtype)
     if dt == np.float64:
         return {"huge": 1e300, "tiny": 1e-300, "subnormal": 1e-310, "bits": 53}
     if dt == np.float32:
         return {"huge": 1e30, "tiny": 1e-30, "subnormal": 1e-40, "bits": 24}
-    raise ValueError(f"dtype must be float64 or float32; got {dt}")
+    if dt == np.float16:
+        return {"huge": 1e4, "tiny": 1e-4, "subnormal": 1e-7, "bits": 11}
+    return {"huge": 1e30, "tiny": 1e-30, "subnormal": 1e-40, "bits": 8}  # bfloat16
 
 
 def _rows(*rows) -> np.ndarray:
@@ -105,7 +167,7 @@ def generic_scores(m: float, dtype) -> list[tuple[str, str, np.ndarray, frozense
     inf = np.inf
     mm = float(m)
     m2 = 2.0 ** round(math.log2(mm))  # a power of two near m (exact shifts)
-    fmax = float(np.finfo(dtype).max)
+    fmax = float(finfo(dtype).max)
     out = []
 
     def add(name, note, z, *tags):
@@ -164,9 +226,67 @@ def generic_scores(m: float, dtype) -> list[tuple[str, str, np.ndarray, frozense
     return out
 
 
+#: The row lengths of the block-boundary cases: the powers of two where kernels switch
+#: block sizes, one below and one above (65536 = 2^16 is the largest block of many
+#: GPU kernels; 1023..1025 the warp-multiple boundaries of 1024-thread blocks).
+BLOCK_SIZES = (1023, 1024, 1025, 2047, 2048, 2049, 4096, 8191, 8192, 8193,
+               65535, 65536, 65537)
+
+
+def shape_scores(m: float, dtype) -> list[tuple]:
+    """Cases about sizes, shapes and memory layouts: ``(name, note, z rows, tags,
+    batch_shape, layout)``, ``z`` unrounded float64 of shape (rows, N)."""
+    mm = float(m)
+    out = []
+    rng = _rng(4321)
+    for n in BLOCK_SIZES:
+        # a wide support: every entry counts in the reductions over the row
+        z = _dyadic(rng.standard_normal(n), 12) * mm / (4.0 * math.sqrt(n))
+        out.append((f"n{n}", f"N = {n} (a block boundary), scores spread over about m",
+                    np.atleast_2d(z), frozenset({"size", "block"}), None, "contiguous"))
+    R, N = 4096, 24
+    scale = np.exp2(rng.integers(-3, 4, size=(R, 1)))  # rows with different supports
+    z = _dyadic(rng.standard_normal((R, N)), 10) * mm * scale
+    out.append(("batch_4096_rows", "4096 rows of 24 scores, row scales 1/8 to 8",
+                z, frozenset({"batch", "size"}), None, "contiguous"))
+    B, H, L = 2, 3, 16
+    z = _dyadic(rng.standard_normal((B, H, L, L)), 10) * mm
+    z[..., np.triu_indices(L, 1)[0], np.triu_indices(L, 1)[1]] = -np.inf  # causal mask
+    out.append(("attention_4d", f"a causal attention tensor (B, H, L, L) = ({B}, {H}, {L}, "
+                f"{L}) along the last axis", z.reshape(-1, L), frozenset({"batch", "mask"}),
+                (B, H, L, L), "contiguous"))
+    z = _dyadic(rng.standard_normal((5, 100)), 10) * mm
+    out.append(("strided_view", "5 x 100 scores, every other element of a 5 x 200 buffer",
+                z, frozenset({"layout"}), None, "strided"))
+    z = _dyadic(rng.standard_normal((7, 33)), 10) * mm
+    out.append(("transposed_view", "7 x 33 scores stored column-major (the last axis is "
+                "not contiguous)", z, frozenset({"layout"}), None, "transposed"))
+    return out
+
+
+def lay_out(a: np.ndarray, batch_shape, layout: str) -> np.ndarray:
+    """A fresh array with the values of ``a`` (rows, ...) in the case's shape and memory
+    layout (``"strided"``: a view of every other element of a wider buffer;
+    ``"transposed"``: the last axis is not the contiguous one)."""
+    a = np.asarray(a)
+    if batch_shape is not None:
+        lead = tuple(batch_shape[:-1])
+        a = a.reshape(lead + a.shape[1:])
+    if a.ndim < 2 or layout == "contiguous":
+        return np.array(a, copy=True)
+    if layout == "strided":
+        buf = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), dtype=a.dtype)
+        view = buf[..., ::2]
+        view[...] = a
+        return view
+    if layout == "transposed":
+        return np.ascontiguousarray(np.swapaxes(a, -1, -2)).swapaxes(-1, -2)
+    raise ValueError(f"unknown layout {layout!r}")
+
+
 def softmax_extra(dtype) -> list:
     """Cases on the exp underflow boundaries of ``dtype``."""
-    fi = np.finfo(dtype)
+    fi = finfo(dtype)
     lt = -math.log(float(fi.tiny))
     ls = -math.log(float(fi.smallest_subnormal))
     z = np.array([0.0, -(lt - 1), -lt, -(lt + 1), -(ls - 1), -(ls + 1)])
@@ -196,7 +316,7 @@ def threshold_cases(family: str, alpha: float, m: float, dtype, sizes=(1, 2, 3, 
     there) are dropped, as checked on the exact path."""
     from .. import maps
 
-    eps = float(np.finfo(dtype).eps)
+    eps = float(finfo(dtype).eps)
     smax = max(sizes)
     bases = np.full((len(sizes), smax), -np.inf)
     for r, s in enumerate(sizes):
@@ -208,11 +328,11 @@ def threshold_cases(family: str, alpha: float, m: float, dtype, sizes=(1, 2, 3, 
         tau = np.asarray(maps.threshold(bases, alpha, family="entmax")[0], dtype=float)
         xstar = tau / (alpha - 1.0)
     built = []  # (G, side, row, col)
-    for G in GAPS:
+    for G in gaps(dtype):
         for side in (+1, -1):
             for r, s in enumerate(sizes):
                 xs = float(xstar[r])
-                if not abs(xs) > float(np.finfo(dtype).tiny) * 2.0**20:
+                if not abs(xs) > float(finfo(dtype).tiny) * 2.0**20:
                     continue
                 x = _cast(xs + side * G * eps * abs(xs), dtype).astype(np.float64)
                 fill = -3.0 * m * (1.0 + np.arange(n - s - 1) / 4.0)
@@ -226,7 +346,7 @@ def threshold_cases(family: str, alpha: float, m: float, dtype, sizes=(1, 2, 3, 
     # the side is checked on the exact path, for the rounded input
     P = maps.normmax(Z, alpha) if family == "normmax" else maps.entmax(Z, alpha)
     out = []
-    for G in GAPS:
+    for G in gaps(dtype):
         for side in (+1, -1):
             rows = [(b[2], b[3]) for i, b in enumerate(built)
                     if b[0] == G and b[1] == side and (P[i, b[3]] > 0) == (side > 0)]
@@ -241,7 +361,7 @@ def capped_cases(kind: str, k: int, dtype) -> list[tuple]:
     ``G * eps * scale`` above or below a breakpoint: ``what="cap"`` (where ``z - tau``
     reaches the upper bound) or ``"floor"`` (where it reaches 0).  Returns
     ``[(what, G, side, z, upper, columns)]``, sides checked on the exact path."""
-    eps = float(np.finfo(dtype).eps)
+    eps = float(finfo(dtype).eps)
     inf = np.inf
     frees = ([0.6, 0.3], [0.7, 0.5, 0.3], [0.6])
     zs, us = [], []
@@ -279,7 +399,7 @@ def capped_cases(kind: str, k: int, dtype) -> list[tuple]:
                 col = int(np.flatnonzero((mu == 0) & np.isfinite(z))[0])
                 xstar = tau
             scale = max(abs(xstar), abs(xstar - z.max()))
-            for G in GAPS:
+            for G in gaps(dtype):
                 for side in (+1, -1):
                     zz = z.copy()
                     zz[col] = xstar + side * G * eps * scale
@@ -291,7 +411,7 @@ def capped_cases(kind: str, k: int, dtype) -> list[tuple]:
     M = _capped_ref(kind, Z, U, k)
     out = []
     for what in ("cap", "floor"):
-        for G in GAPS:
+        for G in gaps(dtype):
             for side in (+1, -1):
                 sel = []
                 for i, b in enumerate(built):
@@ -320,7 +440,7 @@ def _capped_ref(kind, z, u, k):
 def topk_margin_rows(k: int, gap_units: int, side: int, dtype):
     """k-subsets rows whose k-th and (k+1)-th scores differ by ``1 + side * gap``: the
     top-k indicator (side +1) or just not (side -1)."""
-    eps = float(np.finfo(dtype).eps)
+    eps = float(finfo(dtype).eps)
     rows = []
     for base in (0.0, 3.0):
         top = base + 0.25 * np.arange(k)[::-1]  # k scores, the k-th is ``base``

@@ -18,7 +18,7 @@ ends of its scale range, and its "just above/below" labels are right against the
 
 Strategies
 ----------
-``score_vectors``, ``score_batches``
+``scores``, ``score_vectors``, ``score_batches``
     Scores with exact ties (also at the maximum), ``-inf`` masks, a single finite
     entry, scales from ``min_scale`` to ``max_scale`` (up to 1e-300 .. 1e300), shifts;
     ``dtype=np.float32`` rounds them for float32 backends.
@@ -54,6 +54,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 __all__ = [
+    "scores",
     "score_vectors",
     "score_batches",
     "near_threshold_scores",
@@ -142,6 +143,29 @@ def score_batches(
     rows = draw(st.integers(1, max_rows))
     vec = score_vectors(min_size=n, max_size=n, **kwargs)
     return np.stack([draw(vec) for _ in range(rows)])
+
+
+@st.composite
+def scores(
+    draw,
+    min_size: int = 1,
+    max_size: int = 20,
+    *,
+    max_leading_dims: int = 2,
+    max_dim: int = 3,
+    **kwargs,
+) -> np.ndarray:
+    """Score arrays of any shape ``(..., N)``: a vector, a batch of rows, or a 3-D/4-D
+    tensor (attention-like), each row a :func:`score_vectors` draw of one common
+    length ``N`` (rows differ in scale, ties and masks).  ``dtype=np.float32`` (or
+    ``np.float16``) rounds the result.  The problems are along the last axis, as the
+    oracle's :func:`~hfy_reference.testing.assert_matches` expects."""
+    n = draw(st.integers(max(min_size, kwargs.get("min_finite", 1)), max_size))
+    lead = tuple(draw(st.lists(st.integers(1, max_dim), min_size=0,
+                               max_size=max_leading_dims)))
+    vec = score_vectors(min_size=n, max_size=n, **kwargs)
+    rows = [draw(vec) for _ in range(int(np.prod(lead, dtype=int)))]
+    return np.stack(rows).reshape(lead + (n,))
 
 
 def entmax_alphas(
