@@ -46,7 +46,7 @@ def _torch_backends() -> list[tuple]:
         return F.cross_entropy(x.reshape(-1, x.shape[-1]), t.reshape(-1),
                                reduction="none").reshape(t.shape)
 
-    out = [("torch.softmax", f, {}, from_torch(softmax, f))
+    out: list[tuple] = [("torch.softmax", f, {}, from_torch(softmax, f))
            for f in ("softmax", "softmax_vjp", "softmax_jvp")]
     out = [(lbl if f == "softmax" else f"{lbl} {f.split('_')[1]}", f, p, b)
            for lbl, f, p, b in out]
@@ -69,7 +69,7 @@ def _jax_backends() -> list[tuple]:
     # projection_simplex projects its whole argument: one row at a time here
     proj = jnp.vectorize(optax.projections.projection_simplex, signature="(n)->(n)")
 
-    out = []
+    out: list[tuple] = []
     for f in ("softmax", "softmax_vjp", "softmax_jvp"):
         lbl = "jax.nn.softmax" + ("" if f == "softmax" else " " + f.split("_")[1])
         out.append((lbl, f, {}, from_jax(jax.nn.softmax, f)))

@@ -212,7 +212,7 @@ def run_prepared(fn, preps, *, support: bool, tol_scale: float = 1.0,
                  fail_fast: bool = True, call=None):
     """Run ``fn`` on prepared cases; returns (results, aborted message or None)."""
     results = []
-    errors = []  # the exceptions of the cases run so far, while every one raised
+    errors: list[str] | None = []  # the exceptions of the cases so far, while all raised
     aborted = None
     for prep in preps:
         case = prep.case

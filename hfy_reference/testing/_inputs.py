@@ -65,7 +65,7 @@ class Reference:
         from ._harness import _check_scale, compare
 
         if self.skipped:
-            c = self._prep.case
+            c = self._prep.case  # type: ignore[attr-defined]
             return CaseResult(c.name, c.note, c.shape, "skip", [self.skipped])
         return compare(self._prep, output, support=self._support,
                        tol_scale=_check_scale(tol_scale))

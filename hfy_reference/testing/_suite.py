@@ -237,7 +237,7 @@ def shape_scores(m: float, dtype) -> list[tuple]:
     """Cases about sizes, shapes and memory layouts: ``(name, note, z rows, tags,
     batch_shape, layout)``, ``z`` unrounded float64 of shape (rows, N)."""
     mm = float(m)
-    out = []
+    out: list[tuple] = []
     rng = _rng(4321)
     for n in BLOCK_SIZES:
         # a wide support: every entry counts in the reductions over the row
