@@ -238,8 +238,7 @@ class Regularizer:
 
         .. math::
 
-            \langle m - z, p
-angle + (\Omega(p) - \Omega(u)) \ge 0 ,
+            \langle m - z, p\rangle + (\Omega(p) - \Omega(u)) \ge 0 ,
 
         ``Omega(p) - Omega(u)`` from non-negative Bregman terms (``_omega_excess``).
         The Hopfield energy divides it by ``beta`` (``docs/accuracy.md``).  Arguments as

@@ -271,25 +271,25 @@ def check_backend(fn, family: str, *, dtype=np.float64, compute_dtype=None,
         are 2-D, the ``attention_4d`` case is (B, H, L, L), and the ``strided_view``
         and ``transposed_view`` cases are not C-contiguous):
 
-        ==========================  ==============================================
-        family                      call
-        ==========================  ==============================================
-        map (``"softmax"``,         ``fn(z) -> p``, shape (rows, N)
+        ============================  ==============================================
+        family                        call
+        ============================  ==============================================
+        map (``"softmax"``,           ``fn(z) -> p``, shape (rows, N)
         ``"sparsemax"``,
         ``"entmax"``, ``"normmax"``,
         ``"ksubsets"``)
-        ``"constrained_sparsemax"``  ``fn(z, upper) -> p``
-        ``"<map>_loss"``            ``fn(z, y) -> loss`` of shape (rows,); with
-                                    ``target="index"``: ``fn(z, target)``,
-                                    ``target`` int64 of shape (rows,)
-        ``"<map>_loss_grad"``       the same arguments ``-> dL/dz``, (rows, N)
-        ``"<map>_jvp"``              ``fn(z, v) -> J v``; constrained:
-                                    ``fn(z, upper, v)``
-        ``"<map>_vjp"``              ``fn(z, g) -> J^T g``
-        ``"hopfield_step"``         ``fn(X, q) -> q_next``, X (N, D), q (B, D)
-        ``"registered"``            ``fn(z) -> p``: the map of ``reg``, any
-                                    regularizer of the registry onto the simplex
-        ==========================  ==============================================
+        ``"constrained_sparsemax"``   ``fn(z, upper) -> p``
+        ``"<map>_loss"``              ``fn(z, y) -> loss`` of shape (rows,); with
+                                      ``target="index"``: ``fn(z, target)``,
+                                      ``target`` int64 of shape (rows,)
+        ``"<map>_loss_grad"``         the same arguments ``-> dL/dz``, (rows, N)
+        ``"<map>_jvp"``               ``fn(z, v) -> J v``; constrained:
+                                      ``fn(z, upper, v)``
+        ``"<map>_vjp"``               ``fn(z, g) -> J^T g``
+        ``"hopfield_step"``           ``fn(X, q) -> q_next``, X (N, D), q (B, D)
+        ``"registered"``              ``fn(z) -> p``: the map of ``reg``, any
+                                      regularizer of the registry onto the simplex
+        ============================  ==============================================
 
     family : str
         One of the names above (see ``hfy_reference.testing.FAMILIES``).

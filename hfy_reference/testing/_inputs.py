@@ -203,7 +203,9 @@ def check_inputs(fn, family: str, *arrays, dtype=None, compute_dtype=None,
 def assert_matches(fn, family: str, *arrays, **kwargs) -> BackendReport:
     """Like :func:`check_inputs`, but raise ``AssertionError`` with the worst entries
     (index, expected, got, tolerance) when the output is not within tolerance.  For
-    use inside one's own (hypothesis) tests::
+    use inside one's own (hypothesis) tests:
+
+    .. code-block:: python
 
         @given(strategies.scores(dtype=np.float32))
         def test_my_entmax(z):
