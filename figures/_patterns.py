@@ -1,4 +1,4 @@
-"""The 2-D pattern sets of the energy and basin figures (SPEC §7)."""
+"""The 2-D pattern sets of the energy and basin figures (math §7)."""
 
 from __future__ import annotations
 

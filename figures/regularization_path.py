@@ -19,7 +19,7 @@ from ._common import path_regularizers, support_change_temperatures
 
 __all__ = ["TALK_SCORES", "regularization_path"]
 
-#: The scores of the talk's regularization-path figure (SPEC §7).
+#: The scores of the talk's regularization-path figure (math §7).
 TALK_SCORES = np.array([1.0716, -1.1221, -0.3288, 0.3368, 0.0425])
 
 #: gid of the vertical lines that mark an exact support change (read by the tests).

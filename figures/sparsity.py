@@ -2,7 +2,7 @@ r"""Sparsity against the inverse temperature β.
 
 For random scores ``z ~ N(0, I_N)``: the support size of :math:`\hat y_\Omega(\beta z)`
 (mean over the draws) and the fraction of one-hot outputs,
-against β.  The support only shrinks as β grows (SPEC T8); an output is one-hot exactly
+against β.  The support only shrinks as β grows (math §6, T8); an output is one-hot exactly
 when ``β (z_(1) - z_(2)) ≥ m``, so the one-hot curves are ordered by the margin ``m``.
 """
 

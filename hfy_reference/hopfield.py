@@ -1,6 +1,6 @@
 r"""Hopfield-Fenchel-Young networks and the classical associative memories.
 
-One energy/update interface for every associative memory of SPEC §5:
+One energy/update interface for every associative memory of math §5:
 
 * :class:`HopfieldNetwork` -- the Hopfield-Fenchel-Young (HFY) network [SNMM24]_ with
   any regularizer ``Ω`` (softmax gives the modern Hopfield network [RSL20]_, sparsemax
@@ -28,7 +28,7 @@ The constant ``c = (H(u) + b)/(beta s) + kappa`` makes ``E >= 0``: ``H(u) = -Ω(
 the entropy at the barycenter ``u`` of the domain, ``b`` the largest pairwise bonus of
 a structure (``w (k-1)`` for sequential k-subsets, else 0) and ``kappa`` bounds
 ``Ψ*`` over the retrieved points: ``max_i Ψ*(x_i)`` for maps onto the simplex, which
-for ``Ψ = ½‖·‖²`` is ``½M²`` with ``M = max_i ||x_i||`` -- SPEC's
+for ``Ψ = ½‖·‖²`` is ``½M²`` with ``M = max_i ||x_i||`` -- the contract's
 ``c = H(u)/beta + ½M²``.  For the sum convention of k-subsets, ``kappa`` is the bound
 of :meth:`PostTransform.sum_bound` (for ``Ψ = ½‖·‖²``: ``½ R²``, ``R`` the sum of the
 ``k`` largest pattern norms, which bounds ``||X^T mu||``).
@@ -253,7 +253,7 @@ class HopfieldNetwork(_Base):
         q_{t+1} = \hat y_\Psi\big(X^\top \hat y_\Omega(\beta X q_t)/s\big),
 
     with ``s = k`` when ``average=True`` for a structured ``reg`` (else ``s = 1``) and
-    ``c`` the constant of the module docstring (SPEC §5: ``E >= 0``).  Special cases:
+    ``c`` the constant of the module docstring (math §5: ``E >= 0``).  Special cases:
     ``Shannon()`` is the modern Hopfield network [RSL20]_, ``Tsallis(2.0)`` the sparse
     modern Hopfield network [HYW23]_, ``KSubsets(k)`` / ``SequentialKSubsets(k, w)`` the
     structured HFY networks (``q_{t+1} = X^T mu``, the *sum* of the retrieved
@@ -481,7 +481,7 @@ class HopfieldNetwork(_Base):
 
     def lower_energy(self, q: ArrayLike):
         r"""``E_L(q) = ½‖q‖² - max_i x_i^T q + ½M²`` (simplex maps, ``Ψ = ½‖·‖²``): the
-        energy bounds ``E_L <= E <= E_L + H(u)/beta`` of SPEC §5."""
+        energy bounds ``E_L <= E <= E_L + H(u)/beta`` of math §5."""
         if not isinstance(self.post, Quadratic) or self._k != 1:
             raise ValueError("lower_energy is defined for maps onto the simplex with "
                              "post=None")

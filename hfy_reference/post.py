@@ -67,7 +67,7 @@ def _topk_sum(vals: np.ndarray, k: int) -> float:
 # post-transformations Ψ
 # ---------------------------------------------------------------------------------------
 class PostTransform:
-    r"""Base class of the post-transformations ``Ψ`` (SPEC §4).
+    r"""Base class of the post-transformations ``Ψ`` (math §4).
 
     A post-transformation is a convex ``Ψ`` on ``R^D`` with its regularized prediction
     map and conjugate,

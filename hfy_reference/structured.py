@@ -1,4 +1,4 @@
-r"""Structured SparseMAP: sequential k-subsets (SPEC §2).
+r"""Structured SparseMAP: sequential k-subsets (math §2).
 
 Structures are binary chains ``y`` in ``{0,1}^N`` with exactly ``k`` ones, scored
 
@@ -102,7 +102,7 @@ class SequentialKSubsets(Regularizer):
         Score of every pair of consecutive ones (not scaled by ``beta`` in a
         :class:`~hfy_reference.HopfieldNetwork`).
     convention : {"standard", "lp-sparsemap"}
-        ``"standard"`` regularizes the unary marginals, ``½‖mu‖²`` (SPEC §2).
+        ``"standard"`` regularizes the unary marginals, ``½‖mu‖²`` (math §2).
         ``"lp-sparsemap"`` is the convention of the authors' code (through the
         lp-sparsemap library [NM20]_): both binary states of every position are
         regularized, ``½ sum_i (mu_i^2 + (1 - mu_i)^2)``, i.e.

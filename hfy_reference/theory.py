@@ -1,6 +1,6 @@
 r"""Conditions and bounds of the Hopfield-Fenchel-Young theory, as plain functions.
 
-Each function computes the quantity of one statement of SPEC §6 (T4-T10) and says
+Each function computes the quantity of one statement of math §6 (T4-T10) and says
 which statement in its docstring; none of them runs any dynamics.  The theorem
 verifier (``proofs_check``) builds instances with these functions and checks the
 conclusions against :class:`~hfy_reference.hopfield.HopfieldNetwork`.
@@ -707,7 +707,7 @@ def support_change_temperatures(z: ArrayLike, reg, t_max: float = 6.0) -> np.nda
     ``y_hat(beta z)`` changes (sorted increasing).
 
     Statement (T8): the support of ``y_hat(beta z)`` only shrinks as ``beta`` grows, with
-    the exact thresholds of SPEC §1.  With ``z`` sorted decreasingly and
+    the exact thresholds of math §1.  With ``z`` sorted decreasingly and
     ``d_j = z_(j) - z_(s)``, the entry ``(s)`` is in the support iff ``T > T_s``:
 
     * α-entmax: ``T_s = (α-1) (sum_{j<s} d_j^{1/(α-1)})^{α-1}``

@@ -76,7 +76,7 @@ def one_hot_error(p: np.ndarray, i: int) -> float:
 
 
 def separations(X: np.ndarray) -> np.ndarray:
-    """``Δ_i = x_iᵀx_i − max_{j≠i} x_iᵀx_j`` for all i (SPEC §6 T4), in float64."""
+    """``Δ_i = x_iᵀx_i − max_{j≠i} x_iᵀx_j`` for all i (math §6 T4), in float64."""
     G = X @ X.T
     d = np.diag(G).copy()
     np.fill_diagonal(G, -np.inf)

@@ -112,10 +112,10 @@ class Checks:
 # ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MapSpec:
-    """A map under test and what SPEC §1 says about it (independent of the library).
+    """A map under test and what math §1 says about it (independent of the library).
 
     ``reg`` is the library object (or an injected broken one); ``family``, ``alpha``,
-    ``k`` and ``margin`` are the SPEC's description, from which the claims compute their
+    ``k`` and ``margin`` are the contract's description, from which the claims compute their
     expected values.
     """
 
@@ -130,7 +130,7 @@ class MapSpec:
 
     @property
     def margin(self) -> float | None:
-        """The SPEC's margin: 1/(α−1) (entmax), 1 (normmax, k-subsets), none (softmax)."""
+        """The contract's margin: 1/(α−1) (entmax), 1 (normmax, k-subsets), none (softmax)."""
         if self.family == "shannon":
             return None
         if self.family == "tsallis":
@@ -159,7 +159,7 @@ class MapSpec:
         return None
 
     def omega_spec(self, p: np.ndarray) -> tuple[float, float]:
-        """Ω(p) by the SPEC §1 formula, and a bound on the size of the summed terms (the
+        """Ω(p) by the math §1 formula, and a bound on the size of the summed terms (the
         scale of its rounding error)."""
         p = np.asarray(p, dtype=np.float64)
         if self.family == "shannon":
@@ -191,7 +191,7 @@ class MapSpec:
         return replace(self, reg=reg)
 
 
-#: the families whose SPEC description (margin, Ω, domain) the verifier writes itself
+#: the families whose contract description (margin, Ω, domain) the verifier writes itself
 FAMILIES = ("shannon", "tsallis", "norm", "ksubsets")
 
 
@@ -298,7 +298,7 @@ class Claim:
         ``T<n>.<part>[<map>]``; published statements (as printed in the seed slides) use
         ``.slides`` in the part.
     theorem : str
-        ``"T1"`` .. ``"T11"`` (SPEC §6).
+        ``"T1"`` .. ``"T11"`` (math §6).
     title : str
         A few words for the table.
     statement : str
@@ -306,7 +306,7 @@ class Claim:
     formula : str
         The statement as a formula (assumptions ⇒ conclusion).
     source : str
-        Where it is stated (SPEC section, paper, slide).
+        Where it is stated (math § section, paper, slide).
     kind : {"theorem", "published"}
         ``theorem``: what the library asserts (a refutation fails the run);
         ``published``: a statement as printed (a refutation is an erratum).

@@ -2,7 +2,7 @@
 axes and a legend, the regularization path plots the library's maps, its marks sit
 exactly where the support changes, and the CLI writes the files.
 
-Expected values come from the library's maps called here (or from the SPEC's closed
+Expected values come from the library's maps called here (or from the contract's closed
 forms, e.g. the margins), never from the figure code under test.
 """
 
@@ -221,7 +221,7 @@ def test_transition_marks_are_where_the_support_changes(path_fig):
 
 
 def test_exact_marks_match_the_spec_thresholds(path_fig):
-    """Sparsemax: sorted entry (s) enters at T_s = sum_{j<s} (z_(j) - z_(s)) (SPEC §1)."""
+    """Sparsemax: sorted entry (s) enters at T_s = sum_{j<s} (z_(j) - z_(s)) (math §1)."""
     ax = _path_panels(path_fig)["sparsemax"]
     marks = sorted(ln.get_xdata()[0] for ln in ax.lines if ln.get_gid() == "transition")
     zs = np.sort(TALK_Z)[::-1]

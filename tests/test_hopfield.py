@@ -137,7 +137,7 @@ def test_energy_descent_teeth_usual_layernorm():
 @settings(max_examples=40)
 @given(data=st.data(), reg=st.sampled_from([r for r in REGS if not hasattr(r, "k")]))
 def test_energy_bounds(data, reg):
-    """E_L <= E <= E_L + H(u)/beta, E_L(q) = ½||q||^2 - max_i x_i^T q + ½M^2 (SPEC §5)."""
+    """E_L <= E <= E_L + H(u)/beta, E_L(q) = ½||q||^2 - max_i x_i^T q + ½M^2 (math §5)."""
     X, beta, Q = _instance(data.draw, 3)
     net = HopfieldNetwork(X, reg, beta)
     E = net.energy(Q)

@@ -1,4 +1,4 @@
-"""Fenchel-Young losses, conjugates and margins (SPEC §3), for every regularizer.
+"""Fenchel-Young losses, conjugates and margins (math §3), for every regularizer.
 
 Each property is the textbook statement: L >= 0; L = 0 at the prediction; the
 gradient is y_hat - y (central finite differences); the Fenchel-Young inequality;

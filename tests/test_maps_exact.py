@@ -1,5 +1,5 @@
 """Exactness of the maps: against a 50-digit reference, KKT conditions, closed forms,
-identities, limits and the exact support thresholds of SPEC §1.
+identities, limits and the exact support thresholds of math §1.
 
 Tolerances.  The maps claim each entry to be the exact solution for the float64
 input rounded once (up to libm's ``pow``/``exp``), so against the mpmath reference we
@@ -219,7 +219,7 @@ def test_normmax_matches_powered_entmax_identity():
 
 
 # ---------------------------------------------------------------------------------------
-# exact support thresholds (SPEC §1), on both sides
+# exact support thresholds (math §1), on both sides
 # ---------------------------------------------------------------------------------------
 def _support_condition(zs, k, beta, alpha, family):
     d = beta * (zs[:k] - zs[k])

@@ -1,4 +1,4 @@
-"""The public surface: every name SPEC §8 and the README promise is importable, the
+"""The public surface: every name math §8 and the README promise is importable, the
 package's ``__all__`` lists exactly what it exports, importing it is cheap (no Numba,
 matplotlib, hypothesis or scipy.optimize at import time), and the Numba hygiene rules
 of STYLE §3 hold (checked by walking the source, as stumpy does)."""
@@ -26,7 +26,7 @@ def test_spec_names_are_exported():
     for name in SPEC_NAMES:
         assert name in H.__all__, name
         assert getattr(H, name) is not None
-    from hfy_reference.testing import check_backend  # SPEC §8 oracle
+    from hfy_reference.testing import check_backend  # math §8 oracle
 
     assert callable(check_backend)
 

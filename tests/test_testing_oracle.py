@@ -240,7 +240,7 @@ def _check_greedy_fill(fam, p):
 
 
 def _mp_jvp(fam, z, v):
-    """J v in 50 digits from the closed forms of SPEC §1 at the mpmath answer."""
+    """J v in 50 digits from the closed forms of math §1 at the mpmath answer."""
     import mpmath as mp
 
     a = fam.smooth_alpha if fam.map != "normmax" else fam.alpha

@@ -1,4 +1,4 @@
-"""Bad input gets a clear error, never a silent NaN (SPEC §0, issue 2 item 6).
+"""Bad input gets a clear error, never a silent NaN (math §0, issue 2 item 6).
 
 A namespace-wide sweep (scipy's ``test_nan_inputs`` idea): every public map and
 regularizer method is called on every kind of bad input, and must raise the right

@@ -113,7 +113,7 @@ def _patterns(dtype):
 
 def _margin_cases(fam: HopfieldFamily, dtype):
     """Two patterns whose separation is the stationary threshold m/beta +- G eps: the
-    query x_1 is a fixed point exactly at and above it (SPEC T4)."""
+    query x_1 is a fixed point exactly at and above it (math §6, T4)."""
     mf = fam.map_family()
     m = mf.margin
     if mf.map == "softmax" or mf.map == "ksubsets":

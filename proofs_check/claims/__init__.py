@@ -1,4 +1,4 @@
-"""The claims, one module per theorem of SPEC §6 (t01_fy … t11_post).
+"""The claims, one module per theorem of math §6 (t01_fy … t11_post).
 
 Each module exports ``claims(subject) -> list[Claim]``; :func:`all_claims` concatenates
 them in theorem order.  A claim closes over the parts of the :class:`~proofs_check.

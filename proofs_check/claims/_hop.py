@@ -16,7 +16,7 @@ import numpy as np
 from .._num import EPS, gamma, log_uniform, sphere
 
 SLIDES = "talk slides, 'Exact Convergence to Single Pattern' (seeds/001, A. Martins 2024)"
-PAPER = "SPEC §6; Santos, Niculae, McNamee & Martins (ICML 2024; JMLR), HFY networks"
+PAPER = "math §6; Santos, Niculae, McNamee & Martins (ICML 2024; JMLR), HFY networks"
 
 
 def fr(x) -> list[Fraction]:
@@ -121,7 +121,7 @@ def exact_tol(X: np.ndarray, post: str | None) -> float:
 
 
 def m_exact(spec) -> Fraction:
-    """The SPEC margin as an exact rational: 1/(α−1) for the float α (entmax), 1 else."""
+    """The contract's margin as an exact rational: 1/(α−1) for the float α (entmax), 1 else."""
     if spec.family == "tsallis":
         return Fraction(1) / (Fraction(spec.alpha) - 1)
     return Fraction(1)

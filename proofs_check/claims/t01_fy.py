@@ -1,9 +1,9 @@
-r"""T1: Fenchel-Young properties, for every Ω (SPEC §3).
+r"""T1: Fenchel-Young properties, for every Ω (math §3).
 
 For scores ``z`` and a point ``y`` of the domain (simplex, or capped simplex for
 k-subsets), with ``ŷ = ŷ_Ω(z)``:
 
-* Ω is the SPEC §1 formula (``reg.omega`` against the table);
+* Ω is the math §1 formula (``reg.omega`` against the table);
 * ``ŷ`` satisfies the optimality (KKT) conditions to a few ulps (:mod:`._kkt`): value
   checks cannot see an error below their step squared, this one sees a relative 1e-9
   perturbation of interior entries;
@@ -31,7 +31,7 @@ from ..registry import Checks, Claim, MapSpec, Subject
 from ._kkt import kkt
 
 TOL_TEXT = (
-    "Ω values: 4·γ_{N+2}·S (S = Σ|terms| of the SPEC formula; γ_n = n·eps/2, the bound of "
+    "Ω values: 4·γ_{N+2}·S (S = Σ|terms| of the contract's formula; γ_n = n·eps/2, the bound of "
     "an n-term float sum, Higham §3.1) plus 4 ulps; L from library values: the sum of the "
     "two Ω tolerances plus 2·γ_{N+2}·Σ|z_i − max z|(|p_i| + |ŷ_i|); sums of ŷ: 2(N+1) ulps "
     "of the total (each entry is rounded once, up to the last-bit accuracy of pow); KKT: "
@@ -107,10 +107,10 @@ def make_claim(spec: MapSpec) -> Claim:
             return c
         # -- ŷ is optimal to the ulp: KKT residuals (see _kkt) ----------------------
         kkt(spec, z, p, c)
-        # -- Ω is the SPEC formula --------------------------------------------------
+        # -- Ω is the contract's formula --------------------------------------------------
         for name, q in (("ŷ", p), ("y", y), ("p", inst["others"][0])):
             w, _ = spec.omega_spec(q)
-            c.close(f"Ω({name}) = SPEC formula", float(reg.omega(q)), w, omega_tol(q))
+            c.close(f"Ω({name}) = contract's formula", float(reg.omega(q)), w, omega_tol(q))
         om_p = float(reg.omega(p))
         zs = z - z.max()
 
@@ -201,13 +201,13 @@ def make_claim(spec: MapSpec) -> Claim:
         theorem="T1",
         title=f"Fenchel-Young properties of {spec.name}",
         statement=(
-            "Ω is the SPEC formula; ŷ_Ω(z) lies in the domain and maximizes ⟨z,p⟩ − Ω(p); "
+            "Ω is the contract's formula; ŷ_Ω(z) lies in the domain and maximizes ⟨z,p⟩ − Ω(p); "
             "the FY loss L(z;y) = Ω*(z) + Ω(y) − ⟨z,y⟩ is ≥ 0, zero exactly at y = ŷ, "
             "convex in z with gradient ŷ − y."
         ),
         formula=(f"{formula}: KKT(ŷ_Ω(z)) to ulps; L ≥ 0; L = 0 ⇔ y = ŷ_Ω(z); L convex "
                  "in z; ∇_z L = ŷ_Ω(z) − y"),
-        source="SPEC §3; Blondel, Martins & Niculae (JMLR 2020), Prop. 2",
+        source="math §3; Blondel, Martins & Niculae (JMLR 2020), Prop. 2",
         kind="theorem",
         tolerance=TOL_TEXT,
         generate=generate,

@@ -1,7 +1,7 @@
-r"""T2: margins (SPEC §3).
+r"""T2: margins (math §3).
 
 The margin of ``L_Ω`` is the smallest ``m ≥ 0`` with
-``L(z; e_i) = 0 ⇔ ŷ_Ω(z) = e_i ⇔ z_i − max_{j≠i} z_j ≥ m``.  SPEC: ``m = 1/(α−1)`` for
+``L(z; e_i) = 0 ⇔ ŷ_Ω(z) = e_i ⇔ z_i − max_{j≠i} z_j ≥ m``.  math §1: ``m = 1/(α−1)`` for
 α-entmax, ``m = 1`` for α-normmax, structured margin 1 for k-subsets (``μ = a_y ⇔
 min_{i∈y} z_i − max_{j∉y} z_j ≥ 1``), none for softmax.
 
@@ -82,7 +82,7 @@ def make_margin_claim(spec: MapSpec) -> Claim:
         z, top, inside = inst["z"], inst["top"], inst["inside"]
         n = len(z)
         c = Checks()
-        c.close("reg.margin = SPEC margin", float(reg.margin), m, 2 * EPS * m)
+        c.close("reg.margin = contract's margin", float(reg.margin), m, 2 * EPS * m)
         p = np.asarray(reg.argmax(z), dtype=np.float64)
         c.note(y_hat=p)
         a = np.zeros(n)
@@ -159,7 +159,7 @@ def make_margin_claim(spec: MapSpec) -> Claim:
             f"reaches {m:g}, and {m:g} is the smallest such number."
         ),
         formula=what,
-        source=("SPEC §3, §2 (structured margin); Blondel et al. (JMLR 2020) Prop. 6 "
+        source=("math §3, §2 (structured margin); Blondel et al. (JMLR 2020) Prop. 6 "
                 "(entmax m = 1/(α−1)); Santos et al. (ICML 2024) (normmax m = 1)"),
         kind="theorem",
         tolerance=TOL_TEXT,
@@ -205,7 +205,7 @@ def make_softmax_claim(spec: MapSpec) -> Claim:
                    "(checked for gaps up to 700, where e^(−gap) is still a normal float64) "
                    "and L(z; e_i) > 0 (checked up to gap 30, beyond which L < eps·|z|)."),
         formula="∀ g < ∞: softmax(z) > 0, L(z; e_i) > 0",
-        source="SPEC §3; Blondel et al. (JMLR 2020), corollary on cross-entropy",
+        source="math §3; Blondel et al. (JMLR 2020), corollary on cross-entropy",
         kind="theorem",
         tolerance="exact: every entry strictly positive, L strictly positive",
         generate=generate,

@@ -1,5 +1,5 @@
 r"""T3 continued: the energy as a difference of two Fenchel-Young losses, and convergence
-of the CCCP iterates (SPEC §5; Santos et al., HFY networks).
+of the CCCP iterates (math §5; Santos et al., HFY networks).
 
 **Difference of FY losses.**  With ``u`` the barycenter of Ω's domain (``1/N``) and the FY
 losses ``L_Ω(θ; y) = Ω*(θ) + Ω(y) − ⟨θ, y⟩``, ``L_Ψ(v; q) = Ψ*(v) + Ψ(q) − ⟨v, q⟩``:

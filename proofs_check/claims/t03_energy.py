@@ -1,4 +1,4 @@
-r"""T3: the HFY energy never increases along the update, for every Ω and Ψ (SPEC §5).
+r"""T3: the HFY energy never increases along the update, for every Ω and Ψ (math §5).
 
 ``E(q) = −β⁻¹Ω*(βXq) + Ψ(q) + c``; the update ``q ← ŷ_Ψ(Xᵀŷ_Ω(βXq))`` is the
 concave-convex procedure, so ``E(q_{t+1}) ≤ E(q_t)`` from any ``q_0`` in Ψ's domain.
@@ -105,7 +105,7 @@ def bounds_claim(spec: MapSpec, subject: Subject) -> Claim:
         c = Checks()
         net = H.network(subject, X, spec, beta, None)
         u = np.full(n, 1.0 / n)
-        Hu = -spec.omega_spec(u)[0]  # H(u) from the SPEC formula, not the library
+        Hu = -spec.omega_spec(u)[0]  # H(u) from the contract's formula, not the library
         M = float(np.max(np.linalg.norm(X, axis=1)))
         E = float(net.energy(q))
         EL = 0.5 * float(q @ q) - float(np.max(X @ q)) + 0.5 * M * M
@@ -194,7 +194,7 @@ def sign_claims(subject: Subject) -> list[Claim]:
                                         "non-increasing",
                      "dam-poly": "E = −Σ_i F(x_iᵀq), F(s) = s³₊, q ← sign(XᵀF'(Xq))",
                      "dam-exp": "E = −Σ_i exp(x_iᵀq), q ← sign(Xᵀexp(Xq))"}[name],
-            source="SPEC §5; Hopfield (1982); Krotov & Hopfield (2016); Demircigil et al. "
+            source="math §5; Hopfield (1982); Krotov & Hopfield (2016); Demircigil et al. "
                    "(2017)",
             tolerance=("integer energies: exact" if exact else
                        "8·γ_{N+8} of max|E| (sums of N exponentials)"),

@@ -1,4 +1,4 @@
-r"""T7: storage capacity with exact one-step retrieval (SPEC §6 T7).
+r"""T7: storage capacity with exact one-step retrieval (math §6 T7).
 
 N patterns i.i.d. uniform on the sphere of radius M in R^D.  If
 ``N ≤ √p ζ^{(D−1)/2}`` then with probability ≥ 1 − p every pattern is exactly
@@ -333,7 +333,7 @@ def angle_claim(subject: Subject) -> Claim:
         statement=("theory.angle_probability(θ, D) is P(angle(u, v) ≤ θ) for independent "
                    "uniform directions in R^D: ½ I_{sin²θ}((D−1)/2, ½) for θ ≤ π/2."),
         formula="P(∠(u,v) ≤ θ) = ½ I_{sin²θ}((D−1)/2, ½)",
-        source="SPEC §6 T7 (union bound); standard spherical-cap area",
+        source="math §6 T7 (union bound); standard spherical-cap area",
         tolerance=(f"16 ulps against scipy's betainc; the sampled frequency of "
                    f"{ANGLE_SAMPLES} pairs per instance by an exact two-sided binomial test "
                    f"at level {ANGLE_LEVEL:g} per instance (≤ 1e-6 over ≤ 100 instances); "

@@ -1,4 +1,4 @@
-r"""T8: limits and regularization paths (SPEC §1, §6 T8).
+r"""T8: limits and regularization paths (math §1, §6 T8).
 
 * α-entmax: α → 1 gives softmax (first-order convergence), α → ∞ gives argmax (exactly,
   uniform on tied maxima, as soon as (α−1)·gap ≥ 1);
@@ -7,7 +7,7 @@ r"""T8: limits and regularization paths (SPEC §1, §6 T8).
 * β → ∞ gives argmax (exactly once β·gap ≥ m for the sparse maps; softmax within
   ``Σ_{j≠i} e^{−β(z_i − z_j)}``), β → 0 gives the barycenter (uniform, or (k/N)1 for
   k-subsets) within ``β‖z − z̄‖/σ`` where Ω is σ-strongly convex;
-* the support of ŷ(βz) only shrinks as β grows, and changes exactly at the SPEC §1
+* the support of ŷ(βz) only shrinks as β grows, and changes exactly at the math §1
   thresholds: the sorted entry (s) is in the support iff
   ``Σ_{j<s} ((α−1)β(z_(j) − z_(s)))^{1/(α−1)} < 1`` (entmax),
   ``Σ_{j<s} (β(z_(j) − z_(s)))^{α/(α−1)} < 1`` (normmax); k-subsets: the support
@@ -26,7 +26,7 @@ import numpy as np
 from .._num import EPS, gamma, log_uniform
 from ..registry import Checks, Claim, MapSpec, Subject
 
-SRC = "SPEC §1, §6 T8; Peters et al. (ACL 2019); Santos et al. (ICML 2024)"
+SRC = "math §1, §6 T8; Peters et al. (ACL 2019); Santos et al. (ICML 2024)"
 
 
 def _spaced_scores(rng, n, min_gap=1e-3, tie_prob=0.2, scale=1.0):
@@ -46,7 +46,7 @@ def _pattern(p):
 
 def _spec_temperatures(z, spec: MapSpec):
     """[(T_s, indices of the sorted entry (s) and its ties)]: entry (s) is in the support
-    of ŷ(z/T) iff T > T_s (SPEC §1 formulas, evaluated independently of the library)."""
+    of ŷ(z/T) iff T > T_s (math §1 formulas, evaluated independently of the library)."""
     order = np.argsort(-z, kind="stable")
     zs = z[order]
     out = []
@@ -160,7 +160,7 @@ def normmax_alpha_claim() -> Claim:
         c = Checks()
         uni = np.zeros(len(z))
         uni[S] = 1.0 / len(S)
-        # SPEC: (s) in sparsemax's support iff Σ_{j<s}(z_(j) − z_(s)) < 1; by construction
+        # math §1: (s) in sparsemax's support iff Σ_{j<s}(z_(j) − z_(s)) < 1; by construction
         # the support is S (z_i − τ > 0 on S with Σ = 1, z_j < τ off S)
         p_inf = np.asarray(NormEntropy(math.inf).argmax(z))
         c.close("NormEntropy(inf) = uniform on supp sparsemax(z)", p_inf, uni,
@@ -317,7 +317,7 @@ def path_claim(spec: MapSpec) -> Claim:
                 else:
                     c.true("T slightly below T_s ⇒ entry (s) and its ties out",
                            bool(np.all(p[idx] == 0.0)))
-        # nested supports along a grid of β, equal to the SPEC prediction
+        # nested supports along a grid of β, equal to the contract's prediction
         tmax = max([t for t, _ in temps] + [1.0])
         grid = np.geomspace(tmax * 4, tmax * 1e-3, 25)
         prev = None
@@ -331,7 +331,7 @@ def path_claim(spec: MapSpec) -> Claim:
             for t, idx in temps:
                 if T > t:
                     pred[idx] = True
-            c.true("support of ŷ(z/T) = {(s): T > T_s} (SPEC §1)", bool(np.all(supp == pred)))
+            c.true("support of ŷ(z/T) = {(s): T > T_s} (math §1)", bool(np.all(supp == pred)))
             if prev is not None:
                 c.true("support only shrinks as β grows", bool(np.all(supp <= prev)))
             prev = supp
@@ -343,7 +343,7 @@ def path_claim(spec: MapSpec) -> Claim:
         id=f"T8.path[{spec.name}]", theorem="T8", kind="theorem", source=SRC,
         map=spec.name, title=f"{spec.name}: support path, exact thresholds",
         statement=("The support of ŷ(βz) only shrinks as β grows, and the sorted entry (s) "
-                   "is in it exactly when the SPEC §1 inequality holds."),
+                   "is in it exactly when the math §1 inequality holds."),
         formula=f"(s) ∈ supp ŷ(βz) ⇔ {fam}",
         tolerance=("thresholds evaluated with fsum; the support is probed at T_s(1 ± 1e-9), "
                    "far outside the rounding of βz (distinct scores ≥ 1e-3·scale apart)"),
@@ -416,12 +416,12 @@ def temperatures_claim(spec: MapSpec, subject: Subject) -> Claim:
         if spec.family in ("tsallis", "norm"):
             mine = sorted(t for t, _ in _spec_temperatures(z, spec))
             c.note(spec_temperatures=mine)
-            c.true("same number of transition temperatures as SPEC §1",
+            c.true("same number of transition temperatures as math §1",
                    len(mine) == len(temps))
             if len(mine) == len(temps):
                 tol = 16 * (len(z) + 2) * EPS * max(1.0, spec.alpha - 1.0)
                 for a, b in zip(temps, mine, strict=True):
-                    c.close("temperature = SPEC §1 closed form (relative)", a / b, 1.0, tol)
+                    c.close("temperature = math §1 closed form (relative)", a / b, 1.0, tol)
         # the sign pattern is constant inside every interval and changes across each point
         edges = [0.0, *temps.tolist(), t_max]
         for lo, hi in zip(edges[:-1], edges[1:], strict=True):
@@ -447,7 +447,8 @@ def temperatures_claim(spec: MapSpec, subject: Subject) -> Claim:
                    "set) of ŷ(βz) changes: the map is constant between them and changes "
                    "across each."),
         formula="T ∈ result ⇔ pattern of ŷ(z/T) changes at T",
-        tolerance=("against SPEC closed forms: 16(N+2)·max(1, α−1) ulps relative (sums of "
+        tolerance=("against the contract's closed forms: 16(N+2)·max(1, α−1) ulps relative "
+                   "(sums of "
                    "N powers, raised to the power α−1); changes probed at T(1 ± 1e-9)"),
         generate=gen, check=check, n=(6, 60),
         requires=("theory.support_change_temperatures",))

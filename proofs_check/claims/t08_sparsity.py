@@ -37,7 +37,7 @@ import numpy as np
 from ..registry import Checks, Claim, Subject
 
 SRC = ("seed slides 'Entmax (Peters et al., 2019a)': 'sparsity increases with α'; "
-       "SPEC §1 (entmax and normmax thresholds)")
+       "math §1 (entmax and normmax thresholds)")
 
 
 def _f(z: np.ndarray, j: int, alpha: float, family: str) -> float:

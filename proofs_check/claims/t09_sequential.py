@@ -43,7 +43,7 @@ from ..registry import Checks, Claim, MapSpec, Subject
 from . import _hop as H
 from .t03_energy import descent_claim
 
-SRC = ("SPEC §2, §3, §5, §6 T9; Niculae et al., SparseMAP (ICML 2018); Santos et al., "
+SRC = ("math §2, §3, §5, §6 T9; Niculae et al., SparseMAP (ICML 2018); Santos et al., "
        "'Sparse and structured Hopfield networks' (ICML 2024)")
 
 CONFIGS = ((2, 0.5), (3, 0.3), (2, 0.0))

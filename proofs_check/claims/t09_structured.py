@@ -27,7 +27,7 @@ from .._num import EPS, gamma, log_uniform, sphere
 from ..registry import Checks, Claim, MapSpec, Subject
 from . import _hop as H
 
-SRC = "SPEC §2, §6 T9; Santos et al., 'Sparse and structured Hopfield networks' (ICML 2024)"
+SRC = "math §2, §6 T9; Santos et al., 'Sparse and structured Hopfield networks' (ICML 2024)"
 
 
 def _sum_tol(X: np.ndarray, k: int) -> float:

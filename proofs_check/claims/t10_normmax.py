@@ -1,4 +1,4 @@
-r"""T10: normmax attractors — uniform averages of patterns (SPEC §6 T10).
+r"""T10: normmax attractors — uniform averages of patterns (math §6 T10).
 
 Raw scores tied at ``c`` on a set S and below ``c`` off S:
 
@@ -20,7 +20,7 @@ from .._num import EPS, log_uniform
 from ..registry import Checks, Claim, MapSpec, Subject
 from . import _hop as H
 
-SRC = "SPEC §6 T10; Santos et al., HFY networks (JMLR), normmax attractors"
+SRC = "math §6 T10; Santos et al., HFY networks (JMLR), normmax attractors"
 
 
 def _threshold(spec: MapSpec, s: int) -> float:
@@ -128,7 +128,7 @@ def attractor_claim(subject: Subject) -> Claim:
     spec = MapSpec("inf-normmax", NormEntropy(math.inf), "norm", alpha=math.inf)
 
     def sparsemax_support(z):
-        """SPEC §1: sorted (s) in supp sparsemax(z) iff Σ_{j<s}(z_(j) − z_(s)) < 1
+        """math §1: sorted (s) in supp sparsemax(z) iff Σ_{j<s}(z_(j) − z_(s)) < 1
         (exactly, with fractions)."""
         order = np.argsort(-z, kind="stable")
         zs = [Fraction(float(v)) for v in z[order]]
@@ -146,7 +146,7 @@ def attractor_claim(subject: Subject) -> Claim:
         S = np.sort(rng.permutation(n)[:s])
         beta = log_uniform(rng, 0.1, 100.0)
         xbar = X[S].mean(axis=0)
-        # keep β where the support decision is unambiguous: every SPEC §1 sum at least
+        # keep β where the support decision is unambiguous: every math §1 sum at least
         # 1e-9 away from 1 (far above the rounding of the scores)
         for _ in range(200):
             zs = np.sort((beta * xbar) @ X.T)[::-1]
@@ -183,7 +183,7 @@ def attractor_claim(subject: Subject) -> Claim:
                    "sparsemax(βX x̄_S) is S."),
         formula="step(x̄_S) = x̄_S ⇔ supp sparsemax(βX x̄_S) = S",
         tolerance=("x̄_S to (|S|+4)·2 ulps of max|X| (averaging order); the support is "
-                   "decided exactly on the float scores (SPEC §1 criterion, fractions); "
+                   "decided exactly on the float scores (math §1 criterion, fractions); "
                    "patterns of full row rank so other averages differ"),
         generate=generate, check=check, n=(12, 120), method="exact",
         requires=("hopfield.HopfieldNetwork",))

@@ -1,6 +1,6 @@
-r"""T11: post-transformed dynamics (SPEC §4, §6 T11).
+r"""T11: post-transformed dynamics (math §4, §6 T11).
 
-* Every Ψ of SPEC §4 is the argmax it claims: ``ŷ_Ψ(v) = argmax_q ⟨v,q⟩ − Ψ(q)``
+* Every Ψ of math §4 is the argmax it claims: ``ŷ_Ψ(v) = argmax_q ⟨v,q⟩ − Ψ(q)``
   (checked against random points of Ψ's domain and perturbations of ŷ_Ψ(v) inside it),
   equal to the closed form (v; r v/‖v‖; √D(v − v̄)/‖v − v̄‖; sign v; tanh(βv)), with
   ``Ψ*(v) = ⟨v, ŷ_Ψ(v)⟩ − Ψ(ŷ_Ψ(v))``; at v = 0 (constant v for layer norm) no NaN.
@@ -19,7 +19,7 @@ from .._num import EPS, gamma, log_uniform, sphere
 from ..registry import Checks, Claim, MapSpec, Subject
 from . import t04_stationary, t05_one_step, t06_eps_ball
 
-SRC = "SPEC §4, §6 T11; Santos et al., HFY networks (JMLR), post-transformations"
+SRC = "math §4, §6 T11; Santos et al., HFY networks (JMLR), post-transformations"
 
 
 def combined_claim(spec: MapSpec, subject: Subject, post: str) -> Claim:
@@ -177,7 +177,7 @@ def psi_claim(subject: Subject, name: str) -> Claim:
     return Claim(
         id=f"T11.psi[{name}]", theorem="T11", kind="theorem", map=name, source=SRC,
         title=f"Ψ = {label}: ŷ_Ψ is its argmax",
-        statement=(f"For Ψ = {label}, argmax(v) maximizes ⟨v,q⟩ − Ψ(q), equals the SPEC §4 "
+        statement=(f"For Ψ = {label}, argmax(v) maximizes ⟨v,q⟩ − Ψ(q), equals the math §4 "
                    "closed form, and conjugate(v) is the maximum value."),
         formula="ŷ_Ψ(v) = argmax_q ⟨v,q⟩ − Ψ(q) = closed form; Ψ*(v) = ⟨v,ŷ⟩ − Ψ(ŷ)",
         tolerance=("closed form: 2γ_{D+2} + 4 ulps of max|ŷ|; maximization and conjugate: "
