@@ -71,7 +71,7 @@ def _parser() -> OneLineParser:
     p = OneLineParser(
         prog="python -m figures",
         description="Regenerate the papers' figures from hfy_reference (measured on 2 "
-        "cores: about 20 s for all figures once compiled; the first run of a copy of "
+        "idle cores: 25 s for all 12 figures once compiled; the first run of a copy of "
         "the package also compiles the Numba kernels, about 40 s).  Exit status: 0 all "
         "written, 1 a figure failed, 2 a bad command line.",
     )

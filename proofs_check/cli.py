@@ -53,9 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "kernels once (about 40 s on 2 cores).",
     )
     p.add_argument("--quick", action="store_true",
-                   help="fewer instances and a smaller capacity study (measured: about "
-                   "5 s of CPU once compiled; the full run about 30 s of CPU; see "
-                   "docs/proofs_check.md)")
+                   help="fewer instances and a smaller capacity study (measured on 2 "
+                   "idle cores: 7 s once compiled, 43 s on the first run, which compiles "
+                   "the kernels; the full run 42 s; see docs/proofs_check.md)")
     p.add_argument("--only", nargs="+", metavar="ID",
                    help="claim ids, prefixes (T4, T4.stationary) or globs ('T*[sparsemax]')")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

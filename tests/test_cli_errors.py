@@ -94,7 +94,7 @@ def test_help_states_exit_codes_and_measured_times(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "< 60 s" not in text
     assert "1 a theorem was refuted" in text and "2 a bad command line" in text
-    assert "5 s of CPU once compiled" in text and "about 40 s" in text
+    assert "7 s once compiled" in text and "about 40 s" in text
 
 
 # --- figures --------------------------------------------------------------------------
