@@ -685,14 +685,7 @@ def check_family(which, params: dict, families: dict) -> tuple:
 
 
 # ---- continuous distributions (hfy_reference.continuous) ----------------------------
-def _cont_real(x, name: str) -> float:
-    if isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a real number; got {x!r}")
-    if isinstance(x, np.ndarray) and x.ndim == 0:
-        x = x[()]
-    if not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {x!r} ({type(x).__name__})")
-    return float(x)
+_cont_real = _real_scalar  # the same check as every other real parameter
 
 
 def check_alpha_finite(alpha, name: str = "alpha") -> float:

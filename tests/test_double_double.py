@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from hfy_reference import _dd
+from hfy_reference._kernels import alpha as kalpha
 from hfy_reference._kernels import simplex, sparsemap
 
 RNG = np.random.default_rng(20261129)
@@ -47,7 +48,8 @@ A, B = _inputs()
 
 
 @pytest.mark.parametrize("name, fn", [
-    ("simplex.split", simplex.split), ("sparsemap._split", sparsemap._split)])
+    ("simplex.split", simplex.split), ("sparsemap._split", sparsemap._split),
+    ("alpha._split", kalpha._split)])
 def test_split_copies_bitwise(name, fn):
     hi, lo = _dd.split(A)
     got = np.array([fn(float(x)) for x in A])
@@ -60,7 +62,8 @@ def test_split_copies_bitwise(name, fn):
 
 
 @pytest.mark.parametrize("name, fn", [
-    ("simplex.two_prod", simplex.two_prod), ("sparsemap._two_prod", sparsemap._two_prod)])
+    ("simplex.two_prod", simplex.two_prod), ("sparsemap._two_prod", sparsemap._two_prod),
+    ("alpha._two_prod", kalpha._two_prod)])
 def test_two_prod_copies_bitwise(name, fn):
     p, e = _dd.two_prod(A, B)
     got = np.array([fn(float(x), float(y)) for x, y in zip(A, B, strict=True)])
@@ -69,7 +72,8 @@ def test_two_prod_copies_bitwise(name, fn):
 
 
 @pytest.mark.parametrize("name, fn", [
-    ("simplex.two_sum", simplex.two_sum), ("sparsemap._two_sum", sparsemap._two_sum)])
+    ("simplex.two_sum", simplex.two_sum), ("sparsemap._two_sum", sparsemap._two_sum),
+    ("alpha._two_sum", kalpha._two_sum)])
 def test_two_sum_copies_bitwise(name, fn):
     # sums of mixed and of similar magnitudes, finite
     b = np.where(np.abs(A) > 1e300, B, np.roll(A, 1) * 0.25)
