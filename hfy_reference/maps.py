@@ -216,6 +216,9 @@ def _per_row(rows: V.Rows, alpha: np.ndarray, method: int, normmax: bool) -> np.
         special = [(one, softmax_rows), (inf, argmax_rows),
                    (low, lambda r: dense_rows(r, 1.0 - alpha[low])[0]),
                    (two, lambda r: ksubsets_rows(r, 1))]
+    for mask, fn in special:
+        if mask.all():  # one kind of row only: no gathering, no copy
+            return fn(rows)
     out = np.empty_like(rows.data)
     if general.any():
         g = general.all()
