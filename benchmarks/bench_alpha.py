@@ -26,29 +26,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from _timing import median_time as _median_time  # noqa: E402 (benchmarks/ on sys.path)
+from _timing import np_softmax  # noqa: E402
 
 import hfy_reference as H  # noqa: E402
 
 
 def median_time(f, repeat):
-    f()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
-
-
-def np_softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    return _median_time(f, repeat, min_time=0.0)
 
 
 def main(argv=None) -> int:

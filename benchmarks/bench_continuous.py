@@ -15,34 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from _timing import median_time, np_softmax  # noqa: E402 (benchmarks/ is on sys.path)
 
 from hfy_reference.continuous import EntmaxGaussian, GaussianRBF, attention  # noqa: E402
-
-
-def median_time(f, repeat, min_time=0.2):
-    f()
-    t0 = time.perf_counter()
-    f()
-    one = max(time.perf_counter() - t0, 1e-7)
-    inner = max(1, int(min_time / one)) if one < min_time else 1
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            f()
-        ts.append((time.perf_counter() - t0) / inner)
-    return float(np.median(ts))
-
-
-def np_softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def main(argv=None):
