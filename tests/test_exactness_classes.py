@@ -368,3 +368,45 @@ def test_conjugates_and_thresholds_at_extreme_scores_without_warnings(z):
             assert val == math.inf * np.sign(z.max())
         else:
             assert math.isfinite(val) and val >= float(z.max()) * k - 1e-300
+
+
+# 8. the capped engine's fast candidate pass (one cap for all entries): the threshold
+# guessed from the previous row of a batch must never change a result
+def _mixed_batch(rng, n):
+    """Rows of very different spreads and shapes one after another, so that the guess
+    carried from row to row is too high, too low and far off in turn."""
+    rows = []
+    for r in range(24):
+        kind = r % 6
+        if kind == 0:
+            z = rng.standard_normal(n)
+        elif kind == 1:
+            z = rng.standard_normal(n) * 1e-3
+        elif kind == 2:
+            z = rng.standard_normal(n) * 50.0
+        elif kind == 3:
+            z = np.round(rng.standard_normal(n) * 2) / 2  # ties at the breakpoints
+        elif kind == 4:
+            z = rng.standard_normal(n) * 1e200
+        else:
+            z = np.full(n, 0.5)
+            z[: n // 3] = 1e-300 * np.arange(n // 3)
+        rows.append(z)
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("upper,k", [(1.0, 1), (1.0, 3), (1.0, 7), (0.3, 1), (0.05, 1)])
+def test_capped_guessed_threshold_never_changes_a_row(upper, k):
+    rng = np.random.default_rng(11)
+    Z = _mixed_batch(rng, 40)
+    if upper == 1.0:
+        P = H.sparsemap_ksubsets(Z, k)
+        one = [H.sparsemap_ksubsets(z, k) for z in Z]
+    else:
+        P = H.constrained_sparsemax(Z, upper)
+        one = [H.constrained_sparsemax(z, upper) for z in Z]
+    for r, z in enumerate(Z):
+        assert np.array_equal(P[r], one[r]), r  # batch == row by row, bit for bit
+        _, exact = capped_exact(list(z), [upper] * len(z), k)
+        want = np.array([float(x) for x in exact])  # exact, rounded once
+        assert np.array_equal(P[r], want), r

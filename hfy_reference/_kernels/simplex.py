@@ -1053,6 +1053,94 @@ def _capped_solve(th, v, n, state, K, E):
 
 
 @njit(cache=True)
+def _capped_f_float(th, v, n, K, x):
+    """``(f(x), number of linear entries, error bound)`` in float64 for
+    ``f(x) = sum_i clip(t_i - x, 0, v_i) - K`` (``tl = 0``).  Every term
+    ``clip(fl(t_i - x), 0, v_i)`` is within ``2**-53`` of its exact value relative to
+    itself (the subtraction is correctly rounded, the clip monotone), and the sum of
+    ``n + 1`` terms adds at most ``n 2**-53`` of their total: ``|f - f(x)| <= bound``."""
+    f = -K
+    s = K
+    nl = 0
+    far = 4.0 * K
+    for i in range(n):
+        t = th[i]
+        if t > x + far:
+            f += v[i]
+            s += v[i]
+            continue
+        b = t - x
+        if b > 0.0:
+            if b >= v[i]:
+                f += v[i]
+                s += v[i]
+            else:
+                f += b
+                s += b
+                nl += 1
+    return f, nl, (n + 4) * 2.0**-52 * s
+
+
+@njit(cache=True)
+def _capped_tighten(th, tl, v, n, K, loh, lol, hih, hil):
+    """A narrower bracket for ``capped_threshold`` (float64 scores, ``tl = 0``).
+
+    A float64 root ``x`` of ``f`` by Newton's method on the piecewise-linear ``f``,
+    safeguarded by regula falsi (Illinois) and bisection; then ``x - d`` and ``x + d``
+    (``d = 2**-40 (|x| + K)``) replace the ends of ``[lo, hi]`` where the sign of ``f``
+    there is certain (the float64 value exceeds its rigorous error bound,
+    ``_capped_f_float``).  The exact solve that follows does not depend on the bracket,
+    only its cost does."""
+    if loh == -np.inf:
+        return loh, lol, hih, hil
+    lo = loh
+    hi = hih
+    x = lo
+    f, nl, _ = _capped_f_float(th, v, n, K, x)
+    flo, fhi = f, -K
+    side = 0
+    for _ in range(100):
+        if f > 0.0:
+            if side == 1:
+                fhi *= 0.5
+            lo, flo, side = x, f, 1
+        elif f < 0.0:
+            if side == -1:
+                flo *= 0.5
+            hi, fhi, side = x, f, -1
+        else:
+            break
+        xn = np.nan
+        if nl > 0:
+            step = f / nl
+            if abs(step) <= 2.0**-50 * (abs(x) + K):
+                break
+            xn = x + step
+        if not (lo < xn < hi):
+            den = flo - fhi
+            if den > 0.0:
+                xn = lo + flo * ((hi - lo) / den)
+            if not (lo < xn < hi):
+                xn = 0.5 * lo + 0.5 * hi
+        if xn == x:
+            break
+        x = xn
+        f, nl, _ = _capped_f_float(th, v, n, K, x)
+    d = 2.0**-40 * (abs(x) + K)
+    a = x - d
+    if a > loh or (a == loh and lol < 0.0):
+        f, _, err = _capped_f_float(th, v, n, K, a)
+        if f > err:
+            loh, lol = a, 0.0
+    b = x + d
+    if b < hih or (b == hih and hil > 0.0):
+        f, _, err = _capped_f_float(th, v, n, K, b)
+        if f < -err:
+            hih, hil = b, 0.0
+    return loh, lol, hih, hil
+
+
+@njit(cache=True)
 def capped_threshold(th, tl, wh, wl, v, n, K, loh, lol, hih, hil, state, idx, out, E, T):
     """Solve ``sum_i clip(t_i - tau, 0, v_i) = K`` for ``tau``.
 
@@ -1242,7 +1330,65 @@ def _heap_replace_top(heap, size, x):
 
 
 @njit(cache=True)
-def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
+def _collect_above(z, thr, th, pos):
+    """``th[:k], pos[:k]``: the entries ``z_i > thr`` and their indices, in index order.
+    Returns ``k``.  Branch-free (every entry is stored, the count advances only for
+    the kept ones), so its cost does not depend on how many are kept: a branch costs
+    3x more at 40 % kept (mispredictions)."""
+    k = 0
+    for i in range(z.shape[0]):
+        zi = z[i]
+        th[k] = zi
+        pos[k] = i
+        k += 1 if zi > thr else 0
+    return k
+
+
+@njit(cache=True)
+def _kth_largest(x, n, kk, heap):
+    """The ``kk``-th largest of ``x[:n]`` (``kk <= n``, ``kk <= len(heap)``): a min-heap
+    of the ``kk`` largest."""
+    for i in range(kk):
+        _heap_push(heap, i, x[i])
+    for i in range(kk, n):
+        if x[i] > heap[0]:
+            _heap_replace_top(heap, kk, x[i])
+    return heap[0]
+
+
+@njit(cache=True)
+def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap):
+    """Candidates of a row with one cap ``c`` for every entry (the fast path of
+    ``_capped_row``): returns ``(k, zk)`` with ``zk = z_(kk)`` (the ``kk``-th largest
+    score) and ``th[:k], pos[:k]`` every entry above ``zk - c`` (and maybe a few more),
+    in index order; ``k = -1`` when the guess failed (the caller then takes the
+    general path).
+
+    The scores below ``z_(kk) - c`` are zeros, so only a threshold is needed: for
+    ``kk = 1`` it is ``max z - c``; otherwise the guess ``max z - gap`` (``gap``: the
+    previous row's ``max z - (z_(kk) - c)``, a batch's rows tend to be alike) is
+    checked against the ``kk``-th largest found above it, and the row is collected
+    again above the true bound when the guess was too high.  The result does not
+    depend on the guess (the candidates are every entry above a bound, in index order).
+    """
+    if kk == 1:
+        thr = m - c - 2.0**-50 * (abs(m) + c)
+        return _collect_above(z, thr, th, pos), m
+    if not gap > 0.0:
+        return -1, m
+    thr = m - gap - 2.0**-50 * (abs(m) + gap)
+    k = _collect_above(z, thr, th, pos)
+    if k < kk:
+        return -1, m
+    zk = _kth_largest(th, k, kk, heap)
+    bound = zk - c - 2.0**-50 * (abs(zk) + c)
+    if bound < thr:
+        k = _collect_above(z, bound, th, pos)
+    return k, zk
+
+
+@njit(cache=True)
+def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, gap):
     """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,), ``E`` (64,)
     and ``T`` (72,) scratch.
 
@@ -1272,11 +1418,21 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
         small = kk <= 64
     sv = W[0]
     th = W[1]
-    tl = W[2]
     vv = W[3]
-    wh = W[4]
-    wl = W[5]
     pos = Wi[0]
+    if small and vconst > 0.0:
+        for i in range(n):
+            out[i] = 0.0
+        k, zk = _capped_candidates_const(z, m, c, kk, gap[0], th, pos, res)
+        if k >= 0:
+            for j in range(k):
+                vv[j] = c
+            loh, lol = two_sum(zk, -c)
+            gap[0] = m - loh
+            hih, hil = m, 0.0
+            if vconst == 1.0 and kk == int(K):  # k-subsets: tau < z_(K)
+                hih = zk
+            return _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil)
     nf = 0
     g = 0.0  # ~ f(max z - 1) + K, for per-entry caps
     gc = 0.0
@@ -1333,6 +1489,21 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
             vv[k] = min(vi, K)
             pos[k] = i
             k += 1
+    if use_const and small:
+        gap[0] = m - loh
+    _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil)
+
+
+@njit(cache=True)
+def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
+    """The rest of ``_capped_row`` once the candidates ``W[1][:k]`` (scores), ``W[3][:k]``
+    (caps) and ``Wi[0][:k]`` (indices) and the bracket are known."""
+    th = W[1]
+    tl = W[2]
+    vv = W[3]
+    wh = W[4]
+    wl = W[5]
+    pos = Wi[0]
     # the exact test against the final bound, and the breakpoints
     kept = 0
     for j in range(k):
@@ -1346,6 +1517,19 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T):
         pos[kept] = pos[j]
         kept += 1
     k = kept
+    if k > 8:  # a float64 solve narrows the bracket; entries at or below it are zeros
+        loh, lol, hih, hil = _capped_tighten(th, tl, vv, k, K, loh, lol, hih, hil)
+        kept = 0
+        for j in range(k):
+            zi = th[j]
+            if zi > loh or (zi == loh and lol < 0.0):
+                th[kept] = zi
+                vv[kept] = vv[j]
+                wh[kept] = wh[j]
+                wl[kept] = wl[j]
+                pos[kept] = pos[j]
+                kept += 1
+        k = kept
     state = Wi[1]
     capped_threshold(th, tl, wh, wl, vv, k, K, loh, lol, hih, hil, state, Wi[2], res,
                      E, T)
@@ -1389,10 +1573,11 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
     res = np.empty(64)
     E = np.empty(64)
     T = np.empty(72)
+    gap = np.full(1, np.nan)  # carried from row to row (see _capped_candidates_const)
     for r in range(r0, r1):
         vrow = V[0] if use_const else V[r]
         _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res,
-                    E, T)
+                    E, T, gap)
 
 
 @njit(cache=True, parallel=True)
