@@ -410,3 +410,47 @@ def test_capped_guessed_threshold_never_changes_a_row(upper, k):
         _, exact = capped_exact(list(z), [upper] * len(z), k)
         want = np.array([float(x) for x in exact])  # exact, rounded once
         assert np.array_equal(P[r], want), r
+
+
+# 9. the power engine's starting point: the count bound is a lower bound on tau
+def _count_bound_cases():
+    rng = np.random.default_rng(3)
+    for r in range(40):
+        n = int(rng.integers(2, 300))
+        kind = r % 4
+        if kind == 0:
+            t = -rng.random(n)
+        elif kind == 1:  # entries exactly on the bin edges (j/32 - 1)
+            t = -rng.integers(0, 33, n) / 32.0
+        elif kind == 2:  # many near the top: the bound is tight there
+            t = -rng.random(n) * 1e-3
+        else:
+            t = -np.abs(rng.standard_normal(n)) * 0.2
+        t[0] = 0.0
+        yield t, float(rng.choice([4.0 / 3.0, 2.0, 10.0 / 3.0, 5.0, 1.25]))
+
+
+def _tau_mp(t, a):
+    with mp.workdps(40):
+        tt = [mp.mpf(float(x)) for x in t]
+        return R._power_tau(tt, mp.mpf(a))
+
+
+def test_count_bound_is_below_tau():
+    from hfy_reference._kernels.simplex import _count_bound
+
+    for t, a in _count_bound_cases():
+        th = np.array(t)
+        bound = _count_bound(th, len(th), a)
+        assert -1.0 <= bound <= _tau_mp(t, a), (len(t), a)
+
+
+def test_count_bound_negative_control():
+    """Counting one entry too many (the rounding the 2**-40 margins guard against) gives
+    a 'bound' above tau: the test above can fail."""
+    broken = False
+    for t, a in _count_bound_cases():
+        m = int(np.sum(np.asarray(t) >= -1.0 / 32))  # M for the edge y = -1/32
+        wrong = -1.0 / 32 - float(m + 1) ** (-1.0 / a)
+        broken |= wrong > _tau_mp(t, a)
+    assert broken

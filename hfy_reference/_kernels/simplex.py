@@ -472,6 +472,34 @@ def _anchored_solve(th, tl, zc, k, nin, a, alo, c, dh, dl, out):
 
 
 @njit(cache=True)
+def _count_bound(th, k, a):
+    """A lower bound on ``tau`` better than -1, from counts: if ``M`` entries have
+    ``t_i >= y`` then ``tau >= y - M**(-1/a)`` (else those ``M`` terms alone would sum
+    to more than 1).  ``M`` is counted on 32 bins of ``[-1, 0]``; an entry's bin may be
+    off by rounding, so the edge is lowered by ``2**-40`` (the count of the bins at or
+    above it can only undercount ``#{t >= edge - 2**-40}``, which keeps the bound
+    valid)."""
+    nb = 32
+    cnt = np.zeros(nb + 1, np.int64)
+    for i in range(k):
+        j = int((th[i] + 1.0) * nb)
+        if j < 0:
+            j = 0
+        elif j > nb:
+            j = nb
+        cnt[j] += 1
+    best = -1.0
+    m = 0
+    for j in range(nb, 0, -1):
+        m += cnt[j]
+        if m > 0:
+            y = (j / nb - 1.0) - 2.0**-40 - float(m) ** (-1.0 / a)
+            if y > best:
+                best = y
+    return max(best - 2.0**-40, -1.0)  # tau >= -1 always (the largest t is 0)
+
+
+@njit(cache=True)
 def _newton_norm_support(th, tl, zc, k, a):
     """Support for ``a > 1`` by Newton's method on ``h(tau) = ||[t - tau]_+||_a - 1``.
 
@@ -483,7 +511,7 @@ def _newton_norm_support(th, tl, zc, k, a):
     the caller polishes and checks: entries between the iterate and the root are
     recovered by the support check.
     """
-    x = -1.0
+    x = _count_bound(th, k, a)
     n = k
     inv = 1.0 / a
     for _ in range(100):
@@ -496,7 +524,7 @@ def _newton_norm_support(th, tl, zc, k, a):
                 n -= 1
                 swap3(th, tl, zc, i, n)
                 continue
-            pb = b**a
+            pb = b * b if a == 2.0 else b**a
             g += pb
             d += pb / b
             i += 1
@@ -599,8 +627,18 @@ def power_threshold(th, tl, zc, k, a, alo, c, anchored, method, dh, dl, out):
     s1 = 0.0
     s2 = 0.0
     x0 = np.nan
-    if method == METHOD_PIVOT and mode == 3 and a > 1.0:
+    # (a = 2: pivoting is cheaper on a few candidates, Newton's method on many)
+    if method == METHOD_PIVOT and a > 1.0 and (mode == 3 or (mode == 2 and k > 64)):
         nin, x0 = _newton_norm_support(th, tl, zc, k, a)
+        # the iterates stay below the root (up to rounding): entries left behind well
+        # below the last one are outside the support for good, and are not checked again
+        cut = x0 - 2.0**-30 * (abs(x0) + 1.0)
+        kk = nin
+        for i in range(nin, k):
+            if th[i] > cut:
+                swap3(th, tl, zc, kk, i)
+                kk += 1
+        k = kk
     elif method == METHOD_SORT:
         nin, lo_h, hi_h = _sort_support(th, tl, zc, k, a, mode)
     elif method == METHOD_BISECT:
@@ -705,14 +743,15 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
     thr = m - (1.0 + 1e-9) / c - 4e-16 * abs(m)
     for i in range(n):
         out[i] = 0.0
-        if z[i] > thr:
-            h, lw = shifted(z[i], m, c, ch_ok)
-            if _is_candidate(h, lw):
-                th[k] = h
-                tl[k] = lw
-                zc[k] = z[i]
-                pos[k] = i
-                k += 1
+    kc = _collect_above(z, thr, zc, pos)
+    for q in range(kc):
+        h, lw = shifted(zc[q], m, c, ch_ok)
+        if _is_candidate(h, lw):
+            th[k] = h
+            tl[k] = lw
+            zc[k] = zc[q]
+            pos[k] = pos[q]
+            k += 1
     anchored = (not normalize) and a < 1.0
     power_threshold(th, tl, zc, k, a, alo, c, anchored, method, W[3], W[4], res)
     uh, ul = res[0], res[1]
@@ -726,8 +765,13 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
     emode = exp_mode(e)
     vs = 0.0
     vc = 0.0
+    # a float test that leaves out entries certainly below tau (c (z - m) is within
+    # 2**-50 of its float value relative to itself)
+    cut = uh - 2.0**-40 * (abs(uh) + 1.0)
     for q in range(k):
         i = pos[q]
+        if kind == 0.0 and c * (z[i] - m) < cut * (1.0 + 2.0**-40):
+            continue
         h, lw = shifted(z[i], m, c, ch_ok)
         val = 0.0
         if kind == 1.0:
@@ -1332,11 +1376,26 @@ def _heap_replace_top(heap, size, x):
 @njit(cache=True)
 def _collect_above(z, thr, th, pos):
     """``th[:k], pos[:k]``: the entries ``z_i > thr`` and their indices, in index order.
-    Returns ``k``.  Branch-free (every entry is stored, the count advances only for
-    the kept ones), so its cost does not depend on how many are kept: a branch costs
-    3x more at 40 % kept (mispredictions)."""
+    Returns ``k``.
+
+    A counting pass (vectorized) chooses the loop: a branch when few entries are kept,
+    else a branch-free loop that stores every entry and advances only for the kept ones
+    (measured per row of 1000: the branch costs 0.5 us at 2 % kept but 3.2 us at 40 %,
+    mispredicted; branch-free 0.6 us at any rate)."""
+    n = z.shape[0]
+    cnt = 0
+    for i in range(n):
+        cnt += 1 if z[i] > thr else 0
     k = 0
-    for i in range(z.shape[0]):
+    if 16 * cnt < n:
+        for i in range(n):
+            zi = z[i]
+            if zi > thr:
+                th[k] = zi
+                pos[k] = i
+                k += 1
+        return k
+    for i in range(n):
         zi = z[i]
         th[k] = zi
         pos[k] = i
