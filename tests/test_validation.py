@@ -213,3 +213,30 @@ def test_no_floating_point_warning_at_any_scale(name, scale):
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         out = SCORE_FUNCS[name](z)
     assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 33])
+def test_parallel_rowmax_equals_numpy_max(n, monkeypatch):
+    """Large inputs take their row maxima from a parallel kernel: the same values,
+    NaN, +inf and all -inf rows included, hence the same errors."""
+    from hfy_reference import _validation as V
+    from hfy_reference import maps as M
+
+    monkeypatch.setattr(M, "PARALLEL_MIN_SIZE", 0)
+    rng = np.random.default_rng(n)
+    Z = rng.standard_normal((12, n))
+    Z[1, 0] = np.nan
+    Z[2, -1] = np.nan
+    Z[3, :] = -np.inf
+    Z[4, n // 2] = np.inf
+    Z[5, :] = -np.inf
+    Z[5, -1] = np.nan
+    assert np.array_equal(V._rowmax(Z), Z.max(axis=1), equal_nan=True)
+    ok = rng.standard_normal((6, n))
+    assert np.array_equal(V.as_rows(ok).rowmax, ok.max(axis=1))
+    with pytest.raises(ValueError, match="NaN"):
+        V.as_rows(Z[1:3])
+    with pytest.raises(ValueError, match=r"\+inf"):
+        V.as_rows(Z[4:5])
+    with pytest.raises(ValueError, match="entirely"):
+        V.as_rows(Z[3:4])

@@ -878,6 +878,55 @@ def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, in
 
 
 # --------------------------------------------------------------------------------------
+# the row maximum (validation of large inputs)
+# --------------------------------------------------------------------------------------
+@njit(cache=True)
+def _row_max(row):
+    """``max(row)``, NaN if the row holds a NaN (as ``numpy.max``).  Eight independent
+    maxima (LLVM vectorizes them) and an integer NaN flag, instead of one dependent
+    chain of comparisons."""
+    n = row.shape[0]
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = -np.inf
+    nan = 0
+    i = 0
+    while i + 8 <= n:
+        x0 = row[i]
+        x1 = row[i + 1]
+        x2 = row[i + 2]
+        x3 = row[i + 3]
+        x4 = row[i + 4]
+        x5 = row[i + 5]
+        x6 = row[i + 6]
+        x7 = row[i + 7]
+        m0 = x0 if x0 > m0 else m0
+        m1 = x1 if x1 > m1 else m1
+        m2 = x2 if x2 > m2 else m2
+        m3 = x3 if x3 > m3 else m3
+        m4 = x4 if x4 > m4 else m4
+        m5 = x5 if x5 > m5 else m5
+        m6 = x6 if x6 > m6 else m6
+        m7 = x7 if x7 > m7 else m7
+        nan |= ((x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3)
+                | (x4 != x4) | (x5 != x5) | (x6 != x6) | (x7 != x7))
+        i += 8
+    m = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+    while i < n:
+        x = row[i]
+        nan |= x != x
+        if x > m:
+            m = x
+        i += 1
+    return np.nan if nan else m
+
+
+@njit(cache=True, parallel=True)
+def rowmax_rows(Z, out):
+    """``out[r] = max(Z[r])`` (NaN if the row holds one), rows in parallel."""
+    for r in prange(Z.shape[0]):
+        out[r] = _row_max(Z[r])
+
+
+# --------------------------------------------------------------------------------------
 # softmax and argmax
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
