@@ -263,9 +263,8 @@ def logsumexp_shifted_rows(rows: V.Rows) -> np.ndarray:
 def min_unmasked(rows: V.Rows) -> int:
     """The fewest unmasked (finite) entries of any row."""
     n = rows.data.shape[1]
-    if np.isneginf(rows.data.min()):
-        return int(np.isfinite(rows.data).sum(axis=1).min())
-    return n
+    ninf = rows.masked_counts()
+    return n if ninf is None else n - int(ninf.max())
 
 
 # ---- public maps -----------------------------------------------------------------------
@@ -596,12 +595,12 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
     rows = V.as_rows(z, axis)
     u = V.as_upper(upper, rows.shape)
     scalar = u.strides == (0,) * u.ndim  # one cap for every entry: no array needed
-    masked = np.isneginf(rows.data.min())
+    ninf = rows.masked_counts()
+    masked = ninf is not None
     if scalar:  # feasible iff c * (number of unmasked entries) >= 1, decided exactly
         c = float(u.flat[0])
         U = np.ones((1, 1))
-        count = np.isfinite(rows.data).sum(axis=1) if masked \
-            else np.full(rows.data.shape[0], rows.data.shape[1])
+        count = rows.data.shape[1] - (ninf if masked else np.zeros(rows.data.shape[0], int))
         cmin = int(count.min())
         if not math.isinf(c) and Fraction(c) * cmin < 1:
             r = int(np.argmin(count))

@@ -231,9 +231,15 @@ def test_parallel_rowmax_equals_numpy_max(n, monkeypatch):
     Z[4, n // 2] = np.inf
     Z[5, :] = -np.inf
     Z[5, -1] = np.nan
-    assert np.array_equal(V._rowmax(Z), Z.max(axis=1), equal_nan=True)
-    ok = rng.standard_normal((6, n))
-    assert np.array_equal(V.as_rows(ok).rowmax, ok.max(axis=1))
+    mx, ninf = V._rowmax(Z)
+    assert np.array_equal(mx, Z.max(axis=1), equal_nan=True)
+    assert np.array_equal(ninf, np.isneginf(Z).sum(axis=1))
+    ok = rng.standard_normal((6, max(n, 2)))
+    ok[2, 0] = -np.inf
+    rows = V.as_rows(ok)
+    assert np.array_equal(rows.rowmax, ok.max(axis=1))
+    assert np.array_equal(rows.masked_counts(), np.isneginf(ok).sum(axis=1))
+    assert V.as_rows(ok[3:]).masked_counts() is None
     with pytest.raises(ValueError, match="NaN"):
         V.as_rows(Z[1:3])
     with pytest.raises(ValueError, match=r"\+inf"):

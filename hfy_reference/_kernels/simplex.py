@@ -882,12 +882,15 @@ def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, in
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
 def _row_max(row):
-    """``max(row)``, NaN if the row holds a NaN (as ``numpy.max``).  Eight independent
-    maxima (LLVM vectorizes them) and an integer NaN flag, instead of one dependent
-    chain of comparisons."""
+    """``(max(row), number of -inf entries)``; the maximum is NaN if the row holds a NaN
+    (as ``numpy.max``).  Eight independent maxima (LLVM vectorizes them) and integer
+    counts, instead of one dependent chain of comparisons."""
     n = row.shape[0]
     m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = -np.inf
     nan = 0
+    ninf = 0
+    for i in range(n):
+        ninf += 1 if row[i] == -np.inf else 0
     i = 0
     while i + 8 <= n:
         x0 = row[i]
@@ -916,14 +919,15 @@ def _row_max(row):
         if x > m:
             m = x
         i += 1
-    return np.nan if nan else m
+    return (np.nan if nan else m), ninf
 
 
 @njit(cache=True, parallel=True)
-def rowmax_rows(Z, out):
-    """``out[r] = max(Z[r])`` (NaN if the row holds one), rows in parallel."""
+def rowmax_rows(Z, out, ninf):
+    """``out[r] = max(Z[r])`` (NaN if the row holds one) and ``ninf[r]`` its number of
+    -inf entries, rows in parallel."""
     for r in prange(Z.shape[0]):
-        out[r] = _row_max(Z[r])
+        out[r], ninf[r] = _row_max(Z[r])
 
 
 # --------------------------------------------------------------------------------------
