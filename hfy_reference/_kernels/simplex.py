@@ -1157,25 +1157,15 @@ def _capped_f_float(th, v, n, K, x):
     itself (the subtraction is correctly rounded, the clip monotone), and the sum of
     ``n + 1`` terms adds at most ``n 2**-53`` of their total: ``|f - f(x)| <= bound``."""
     f = -K
-    s = K
+    s = 0.0
     nl = 0
-    far = 4.0 * K
     for i in range(n):
-        t = th[i]
-        if t > x + far:
-            f += v[i]
-            s += v[i]
-            continue
-        b = t - x
-        if b > 0.0:
-            if b >= v[i]:
-                f += v[i]
-                s += v[i]
-            else:
-                f += b
-                s += b
-                nl += 1
-    return f, nl, (n + 4) * 2.0**-52 * s
+        b = th[i] - x  # +-inf on overflow: then the clip gives v_i or 0, as it should
+        term = min(max(b, 0.0), v[i])
+        f += term
+        s += term
+        nl += 1 if (b > 0.0) & (b < v[i]) else 0
+    return f, nl, (n + 4) * 2.0**-52 * (s + K)
 
 
 @njit(cache=True)
@@ -1427,6 +1417,18 @@ def _heap_replace_top(heap, size, x):
 
 
 @njit(cache=True)
+def _collect_all_above(z, thr, th, pos):
+    """``_collect_above`` by the branch-free loop only (no counting pass)."""
+    k = 0
+    for i in range(z.shape[0]):
+        zi = z[i]
+        th[k] = zi
+        pos[k] = i
+        k += 1 if zi > thr else 0
+    return k
+
+
+@njit(cache=True)
 def _collect_above(z, thr, th, pos):
     """``th[:k], pos[:k]``: the entries ``z_i > thr`` and their indices, in index order.
     Returns ``k``.
@@ -1439,20 +1441,15 @@ def _collect_above(z, thr, th, pos):
     cnt = 0
     for i in range(n):
         cnt += 1 if z[i] > thr else 0
+    if 16 * cnt >= n:
+        return _collect_all_above(z, thr, th, pos)
     k = 0
-    if 16 * cnt < n:
-        for i in range(n):
-            zi = z[i]
-            if zi > thr:
-                th[k] = zi
-                pos[k] = i
-                k += 1
-        return k
     for i in range(n):
         zi = z[i]
-        th[k] = zi
-        pos[k] = i
-        k += 1 if zi > thr else 0
+        if zi > thr:
+            th[k] = zi
+            pos[k] = i
+            k += 1
     return k
 
 
@@ -1478,7 +1475,8 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap):
 
     The scores below ``z_(kk) - c`` are zeros, so only a threshold is needed: for
     ``kk = 1`` it is ``max z - c``; otherwise the guess ``max z - gap`` (``gap``: the
-    previous row's ``max z - (z_(kk) - c)``, a batch's rows tend to be alike) is
+    largest ``max z - (z_(kk) - c)`` of the previous rows, decaying by 5 % a row; a
+    batch's rows tend to be alike) is
     checked against the ``kk``-th largest found above it, and the row is collected
     again above the true bound when the guess was too high.  The result does not
     depend on the guess (the candidates are every entry above a bound, in index order).
@@ -1486,16 +1484,22 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap):
     if kk == 1:
         thr = m - c - 2.0**-50 * (abs(m) + c)
         return _collect_above(z, thr, th, pos), m
-    if not gap > 0.0:
-        return -1, m
-    thr = m - gap - 2.0**-50 * (abs(m) + gap)
-    k = _collect_above(z, thr, th, pos)
-    if k < kk:
-        return -1, m
-    zk = _kth_largest(th, k, kk, heap)
+    k = -1
+    if gap > 0.0:
+        thr = m - gap - 2.0**-50 * (abs(m) + gap)
+        k = _collect_all_above(z, thr, th, pos)
+    if k >= kk:
+        zk = _kth_largest(th, k, kk, heap)
+    else:  # no guess, or too few above it: the kk-th largest of the whole row
+        if z.shape[0] < kk:
+            return -1, m
+        zk = _kth_largest(z, z.shape[0], kk, heap)
+        if zk == -np.inf:  # fewer than kk unmasked entries
+            return -1, m
+        thr = np.inf
     bound = zk - c - 2.0**-50 * (abs(zk) + c)
     if bound < thr:
-        k = _collect_above(z, bound, th, pos)
+        k = _collect_all_above(z, bound, th, pos)
     return k, zk
 
 
@@ -1540,7 +1544,7 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, g
             for j in range(k):
                 vv[j] = c
             loh, lol = two_sum(zk, -c)
-            gap[0] = m - loh
+            gap[0] = max(m - loh, 0.95 * gap[0]) if gap[0] > 0.0 else m - loh
             hih, hil = m, 0.0
             if vconst == 1.0 and kk == int(K):  # k-subsets: tau < z_(K)
                 hih = zk
@@ -1602,7 +1606,7 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, g
             pos[k] = i
             k += 1
     if use_const and small:
-        gap[0] = m - loh
+        gap[0] = max(m - loh, 0.95 * gap[0]) if gap[0] > 0.0 else m - loh
     _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil)
 
 
