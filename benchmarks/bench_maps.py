@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_maps.py [--repeat 5] [--shapes 1x10 1x100000 1000x100 10000x1000]
                                     [--no-backends] [--accuracy-rows 3]
+                                    [--long [N ...]] [--no-memory]
 
 For every shape and map it prints the median wall time, the ratio to a plain NumPy
 softmax (``exp(z - max) / sum``) timed in the same process, ``scipy.special.softmax``,
@@ -12,7 +13,9 @@ for the same map (and our speed-up over them).  It also reports the cold first-c
 (Numba compilation into an empty cache, in a subprocess), the warm import time, and the
 accuracy at that speed: the largest error against a 50-digit mpmath reference on a few
 sampled rows, the largest |sum - 1| over all rows (exact sum), and whether the supports
-match.  Nothing here is asserted: the numbers are for reading.
+match.  ``--long`` adds one row of N = 10**3 ... 10**7 entries (ms per 10**6 entries,
+flat when the time is linear in N) and the peak memory beyond the input at the largest
+N.  Nothing here is asserted: the numbers are for reading.
 """
 
 from __future__ import annotations
@@ -131,6 +134,65 @@ def cold_start():
     return out
 
 
+_MEM_CODE = """
+import sys
+import numpy as np
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+from bench_maps import MAPS
+
+
+def status(key):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+
+
+f = MAPS[{name!r}][0]
+f(np.random.default_rng(1).standard_normal(1000))  # compiled / loaded
+z = np.random.default_rng(0).standard_normal({n})
+before = status("VmRSS:")
+with open("/proc/self/clear_refs", "w") as fh:  # reset the peak (VmHWM) to the current RSS
+    fh.write("5")
+p = f(z)
+print((status("VmHWM:") - before) / z.nbytes)
+"""
+
+
+def long_rows(sizes, repeat, memory):
+    """One row of N entries: ms per 10**6 entries for each N (linear time means a flat
+    line), and the peak memory beyond the input, in units of the input's size (the
+    output itself is one; measured in a fresh subprocess as the peak resident set
+    during the call, Linux ``VmHWM`` reset through ``/proc/self/clear_refs``, minus the
+    resident set before it)."""
+    names = [m for m in MAPS if m != "argmax"]
+    print("\n== one row of N entries: ms per 10**6 entries"
+          + (" | peak memory beyond the input (x input, output included) at the largest N"
+             if memory else ""))
+    print(f"{'map':18s}" + "".join(f"{'N=' + format(n, '.0e'):>11s}" for n in sizes)
+          + (f"{'memory':>9s}" if memory else ""))
+    rng = np.random.default_rng(0)
+    zs = {n: rng.standard_normal(n) for n in sizes}
+    np_line = "".join(
+        f"{median_time(lambda z=zs[n]: np_softmax(z), repeat) / n * 1e9:11.2f}"
+        for n in sizes)
+    print(f"{'(NumPy softmax)':18s}{np_line}")
+    for name in names:
+        f = MAPS[name][0]
+        line = f"{name:18s}"
+        for n in sizes:
+            t = median_time(lambda f=f, z=zs[n]: f(z), repeat)
+            line += f"{t / n * 1e9:11.2f}"
+        if memory:
+            code = _MEM_CODE.format(root=ROOT, bench=os.path.dirname(os.path.abspath(__file__)),
+                                    name=name, n=max(sizes))
+            r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               check=True)
+            line += f"{float(r.stdout):9.2f}"
+        print(line, flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -138,6 +200,11 @@ def main(argv=None):
     ap.add_argument("--no-backends", action="store_true", help="skip torch / PyPI entmax")
     ap.add_argument("--accuracy-rows", type=int, default=3)
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start subprocess")
+    ap.add_argument("--long", nargs="*", type=float, metavar="N",
+                    help="also time one row of N entries for each N (default "
+                         "1e3 1e4 1e5 1e6 1e7: ms per 10**6 entries) and the peak memory "
+                         "at the largest N")
+    ap.add_argument("--no-memory", action="store_true", help="with --long: skip memory")
     args = ap.parse_args(argv)
 
     import numba
@@ -184,6 +251,9 @@ def main(argv=None):
                 tb = median_time(lambda bf=bf, z=z: bf(z), reps, min_time=0.0)
                 line += f"  {bname:28s} {tb * 1e3:10.3f} {tb / t:7.1f}x"
             print(line, flush=True)
+    if args.long is not None:
+        sizes = [int(n) for n in (args.long or [1e3, 1e4, 1e5, 1e6, 1e7])]
+        long_rows(sizes, args.repeat, not args.no_memory)
 
 
 if __name__ == "__main__":
