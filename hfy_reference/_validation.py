@@ -162,6 +162,14 @@ class Rows:
     moved_shape: tuple
     dtype: np.dtype
     ninf: np.ndarray | None = None  # -inf entries per row, when counted with the maxima
+    deferred: tuple | None = None  # (array, name, axis) while the maxima are deferred
+
+    def check_deferred(self) -> None:
+        """The checks of :func:`as_rows` on maxima that a kernel computed
+        (``defer_max=True``): raises as ``as_rows`` would have; a no-op otherwise."""
+        if self.deferred is not None:
+            a, name, axis = self.deferred
+            _check_rowmax(self.rowmax, a, name, self.axis, axis, self.moved_shape, False)
 
     def masked_counts(self) -> np.ndarray | None:
         """The number of -inf entries of each row, or None if no row has one."""
@@ -260,13 +268,20 @@ def _raise_nonfinite(a: np.ndarray, name: str, axis: int) -> None:
         )
 
 
+def _parallel(data: np.ndarray) -> bool:
+    """Whether the kernels take their parallel path on ``data`` (``(rows, N)``)."""
+    from . import maps
+
+    return data.shape[0] > 1 and data.size >= maps.PARALLEL_MIN_SIZE and data.shape[1] > 0
+
+
 def _rowmax(data: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """``(data.max(axis=1), number of -inf entries per row or None)``.  On large inputs
     one parallel pass gives both (the same maxima, NaN included; 3.7 ms instead of
     5.4 ms on 10**4 x 10**3 with 2 threads, and no second pass to count masks)."""
     from . import maps
 
-    if data.shape[0] > 1 and data.size >= maps.PARALLEL_MIN_SIZE and data.shape[1] > 0:
+    if _parallel(data):
         out = np.empty(data.shape[0])
         ninf = np.empty(data.shape[0], np.int64)
         maps._kernels().rowmax_rows(data, out, ninf)
@@ -274,8 +289,15 @@ def _rowmax(data: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return data.max(axis=1), None
 
 
-def as_rows(z, axis: int = -1, name: str = "z", allow_empty_rows: bool = False) -> Rows:
+def as_rows(z, axis: int = -1, name: str = "z", allow_empty_rows: bool = False,
+            defer_max: bool = False) -> Rows:
     """Validate scores ``z`` and put them in canonical ``(rows, N)`` form.
+
+    ``defer_max=True`` (large inputs only, for kernels that compute a row's maximum
+    themselves where ``rowmax`` is NaN: the power and capped engines) leaves the
+    maxima and the checks that depend on them to the kernel and to
+    :meth:`Rows.check_deferred`, which the caller must call on the result: one pass
+    over the input fewer.
 
     Raises
     ------
@@ -291,10 +313,21 @@ def as_rows(z, axis: int = -1, name: str = "z", allow_empty_rows: bool = False) 
     ax = check_axis(axis, a.ndim)
     moved = np.moveaxis(a, ax, -1)
     data = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]))
+    if defer_max and not allow_empty_rows and _parallel(data):
+        # the kernel computes each row's maximum where it first reads the row (NaN
+        # marks "not yet"), and Rows.check_deferred raises the same errors afterwards
+        return Rows(data, np.full(data.shape[0], np.nan), ax, moved.shape, out_dtype,
+                    None, (a, name, axis))
     rowmax, ninf = _rowmax(data)  # NaN propagates; +inf and all -inf show up here
+    _check_rowmax(rowmax, a, name, ax, axis, moved.shape, allow_empty_rows)
+    return Rows(data, rowmax, ax, moved.shape, out_dtype, ninf)
+
+
+def _check_rowmax(rowmax: np.ndarray, a: np.ndarray, name: str, ax: int, axis,
+                  moved_shape: tuple, allow_empty_rows: bool) -> None:
     if not np.isfinite(rowmax).all():
         _raise_nonfinite(a, name, ax)
-        bad = np.argwhere(np.isneginf(rowmax).reshape(moved.shape[:-1]))
+        bad = np.argwhere(np.isneginf(rowmax).reshape(moved_shape[:-1]))
         if len(bad) and not allow_empty_rows:
             where = tuple(int(i) for i in bad[0])
             raise ValueError(
@@ -302,7 +335,6 @@ def as_rows(z, axis: int = -1, name: str = "z", allow_empty_rows: bool = False) 
                 f"-inf (first at batch index {where}); every slice needs at least "
                 "one finite score"
             )
-    return Rows(data, rowmax, ax, moved.shape, out_dtype, ninf)
 
 
 def _real_scalar(x, name: str) -> float:

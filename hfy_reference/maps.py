@@ -432,8 +432,11 @@ def entmax(z: ArrayLike, alpha: float | ArrayLike = 1.5, axis: int = -1, *,
         a = V.check_alpha(alpha, lower=0.0, lower_inclusive=False, hint=_ENTMAX_HINT)
         closed = a in (1.0, 1.5, 2.0) or a < 1.0 or math.isinf(a)
         code = _method_code(method, closed, f"entmax with alpha={a}")
-        rows = V.as_rows(z, axis)
-        return rows.restore(entmax_rows(rows, a, code))
+        # 1 < alpha < inf: the power or capped engine, which can take the row maxima
+        rows = V.as_rows(z, axis, defer_max=1.0 < a < math.inf)
+        out = entmax_rows(rows, a, code)
+        rows.check_deferred()
+        return rows.restore(out)
     rows = V.as_rows(z, axis)
     a = V.check_alpha_rows(alpha, rows, lower=0.0, lower_inclusive=False,
                            hint=_ENTMAX_HINT)
@@ -488,8 +491,10 @@ def normmax(z: ArrayLike, alpha: float | ArrayLike = 2.0, axis: int = -1, *,
         a = V.check_alpha(alpha, hint="alpha = 1 is argmax")
         closed = a in (1.0, 2.0) or math.isinf(a)
         code = _method_code(method, closed, f"normmax with alpha={a}")
-        rows = V.as_rows(z, axis)
-        return rows.restore(normmax_rows(rows, a, code))
+        rows = V.as_rows(z, axis, defer_max=a > 1.0)  # alpha > 1: the power engine
+        out = normmax_rows(rows, a, code)
+        rows.check_deferred()
+        return rows.restore(out)
     rows = V.as_rows(z, axis)
     a = V.check_alpha_rows(alpha, rows, hint="alpha = 1 is argmax")
     closed = bool(np.all((a == 1.0) | (a == 2.0) | np.isinf(a)))

@@ -246,3 +246,33 @@ def test_parallel_rowmax_equals_numpy_max(n, monkeypatch):
         V.as_rows(Z[4:5])
     with pytest.raises(ValueError, match="entirely"):
         V.as_rows(Z[3:4])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda z: H.entmax(z, 1.5), lambda z: H.entmax(z, 1.3), H.sparsemax,
+    lambda z: H.sparsemax(z, method="sort"), lambda z: H.normmax(z, 2.0),
+    lambda z: H.normmax(z, np.inf), lambda z: H.entmax(z, 4.0)])
+def test_deferred_row_maxima_same_results_and_errors(fn, monkeypatch):
+    """On large inputs the power and capped engines compute the row maxima themselves
+    (one pass fewer): the results are those of the eager path, bit for bit, and a NaN,
+    a +inf or an all -inf slice raises the same error, naming the argument."""
+    from hfy_reference import maps as M
+
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((6, 50))
+    Z[1, :10] = -np.inf
+    want = fn(Z)  # small: eager maxima
+    monkeypatch.setattr(M, "PARALLEL_MIN_SIZE", 0)  # every input "large": deferred
+    assert np.array_equal(fn(Z), want)
+    for bad, msg in [((2, 3), "NaN"), ((4, 0), r"\+inf")]:
+        Zb = Z.copy()
+        Zb[bad] = np.nan if msg == "NaN" else np.inf
+        with pytest.raises(ValueError, match=msg):
+            fn(Zb)
+    Zb = Z.copy()
+    Zb[5] = -np.inf
+    with pytest.raises(ValueError, match="entirely -inf"):
+        fn(Zb)
+    Zc = Z.copy()
+    fn(Zc)
+    assert np.array_equal(Zc, Z)  # input untouched

@@ -3,8 +3,11 @@
 These are the jitted cores of the functions in :mod:`hfy_reference.maps`.  They trust
 their inputs: ``Z`` is a C-contiguous float64 array of shape ``(rows, N)`` with no NaN
 and no +inf, every row has at least one finite entry, ``rowmax`` holds the row maxima
-and every output array is preallocated by the caller.  Kernels that call each other
-live in this one file, so that Numba's on-disk cache is invalidated together.
+and every output array is preallocated by the caller.  (The power and capped engines
+also accept ``rowmax[r] = NaN``: they then compute the maximum and check the row
+themselves, zeroing a row with a NaN, +inf or no finite entry; see ``_have_max``.)
+Kernels that call each other live in this one file, so that Numba's on-disk cache is
+invalidated together.
 
 Exactness.  Scores are shifted by their row maximum with an error-free transformation,
 ``z_i - max z = s_hi + s_lo`` exactly, and every quantity that decides a threshold
@@ -873,6 +876,23 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
 
 
 @njit(cache=True)
+def _have_max(Z, rowmax, out, info, r):
+    """``rowmax[r]`` NaN means "not computed yet" (validation deferred to this pass over
+    the row): compute it here.  Returns False, with the row's output zeroed, when the
+    maximum is not finite (NaN, +inf or an all -inf row): the caller raises."""
+    m = rowmax[r]
+    if m == m:
+        return True
+    m, _ = _row_max(Z[r])
+    rowmax[r] = m
+    if -np.inf < m < np.inf:
+        return True
+    out[r, :] = 0.0
+    info[r, :] = np.nan
+    return False
+
+
+@njit(cache=True)
 def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0, r1):
     """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation."""
     n = Z.shape[1]
@@ -880,6 +900,8 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
     for r in range(r0, r1):
+        if not _have_max(Z, rowmax, out, info, r):
+            continue
         _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, out[r], info[r],
                    W, Wi, res)
 
@@ -1762,6 +1784,8 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
     T = np.empty(72)
     gap = np.full(1, np.nan)  # carried from row to row (see _capped_candidates_const)
     for r in range(r0, r1):
+        if not _have_max(Z, rowmax, out, info, r):
+            continue
         vrow = V[0] if use_const else V[r]
         _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res,
                     E, T, gap)
