@@ -35,7 +35,10 @@ z|``, ``Delta = K eps W``):
 Losses: ``|L_hat - L| <= K eps (|L| + sum_i W_i (p_i + y_i) + |Omega(p)|_+ +
 |Omega(y)|_+)``, where ``|Omega(.)|_+`` is the sum of the magnitudes of the terms that
 make up Omega (each term of ``Omega(y) - Omega(p) + <z - max z, p - y>`` evaluated
-with K roundings).  Gradients ``p - y``: the map tolerance plus ``K eps |p - y|``.
+with K roundings); for softmax plus ``K eps`` absolute: the loss takes the logarithm
+of the sum ``S >= 1`` of the shifted exponentials, and rounding ``S`` (relative
+``eps``) moves ``log S`` by ``eps`` absolute, however small the loss (at a
+one-hot target on the maximum, ``L = log S`` can be far below ``eps``).  Gradients ``p - y``: the map tolerance plus ``K eps |p - y|``.
 JVP/VJP ``J v``: ``K eps (|J| |v|)_i`` plus the first-order effect of the forward
 tolerance on ``J`` (through ``g = p^{2-alpha}``); cases whose support is not
 determined at the dtype's precision are skipped (the Jacobian jumps there).
@@ -481,6 +484,8 @@ def loss_tolerance(fam: Family, Z, Y, P, L, eps, tiny):
     with np.errstate(over="ignore", invalid="ignore"):
         wsum = np.where((P + Y) > 0, W * (P + Y), 0.0).sum(axis=1)
         mag = np.abs(L) + wsum + omega_magnitude(fam, P) + omega_magnitude(fam, Y)
+        if fam.map == "softmax":  # log of the rounded sum S >= 1 of exp(z - max z)
+            mag = mag + 1.0
         tol = K * eps * mag + tiny
     return np.where(np.isfinite(L), tol, 0.0)
 
