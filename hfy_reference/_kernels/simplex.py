@@ -836,6 +836,169 @@ def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, in
 # --------------------------------------------------------------------------------------
 # softmax and argmax
 # --------------------------------------------------------------------------------------
+# exp(z_i - m) as a pair, in plain arithmetic that LLVM vectorizes (no libm call per
+# entry; Numba has no SVML here).  For x = d + e (d = fl(z_i - m), e its exact low part):
+# Cody-Waite reduction x = k ln2 + r + rr, k = round(d / ln2), with ln2 = _LN2_HI + _LN2_LO
+# (_LN2_HI has 41 significant bits, so k _LN2_HI is exact for |k| < 2**12, and d - k _LN2_HI
+# is exact by Sterbenz); exp(r + rr) = 1 + r + r**2 p(r) + rr (1 + r) with p a degree-10
+# Chebyshev fit of (exp(r) - 1 - r) / r**2 on |r| <= ln2/2 + 2**-30 (relative error of the
+# fitted exp with these float64 coefficients: 3.4e-19 = 2**-61.4); the result is kept as
+# s + sl (s = fl(1 + fl(r + t)), sl the rest) and scaled by 2**k in two steps,
+# 2**(k + 64) (exact, normal) then 2**-64 (one rounding, also for subnormal results).
+# Below d = -750 the entry is 0 (exp(-750) < 2**-1082).
+_SM_BLOCK = 256  # entries per block of the vectorized exp
+_SM_LANES = 32  # independent TwoSum accumulators of the sum
+_INV_LN2 = 1.4426950408889634
+_ROUND_SHIFT = 6755399441055744.0  # 1.5 * 2**52: (x + S) - S rounds x to an integer
+_LN2_HI = 0.6931471805598903  # ln 2 truncated to 41 significant bits
+_LN2_LO = 5.497923018708371e-14  # ln 2 - _LN2_HI, rounded
+_EXP_LOW = -750.0
+_TWO_M64 = 2.0**-64
+_EP0 = 2.0914679376787926e-09
+_EP1 = 2.510520637424267e-08
+_EP2 = 2.7557273661348145e-07
+_EP3 = 2.755725542574575e-06
+_EP4 = 2.4801587325533363e-05
+_EP5 = 0.00019841269874800493
+_EP6 = 0.0013888888888883752
+_EP7 = 0.008333333333326141
+_EP8 = 0.04166666666666667
+_EP9 = 0.1666666666666667
+_EP10 = 0.5
+
+
+@njit(cache=True)
+def _exp_block(x, m, vh, vl, kb):
+    """First half of ``exp(x_j - m) = (vh_j + vl_j) 2**(k_j + 64) 2**-64``: writes the
+    pair (``vh_j`` in [0.7, 1.42]) and ``kb_j``, the bits of ``2**(k_j + 64)``.  One
+    branch-free elementwise loop (vectorized); ``m`` finite, ``x_j <= m`` or ``-inf``."""
+    for j in range(x.shape[0]):
+        xi = x[j]
+        d = xi - m
+        bp = d - xi
+        e = (xi - (d - bp)) + (-m - bp)  # z_i - m = d + e exactly (NaN when d = -inf)
+        e = e if d >= _EXP_LOW else 0.0
+        d = max(d, _EXP_LOW)
+        kf = (d * _INV_LN2 + _ROUND_SHIFT) - _ROUND_SHIFT
+        rh = d - kf * _LN2_HI  # exact
+        rl = e - kf * _LN2_LO
+        r = rh + rl
+        rr = (rh - r) + rl
+        p = _EP0 * r + _EP1
+        p = p * r + _EP2
+        p = p * r + _EP3
+        p = p * r + _EP4
+        p = p * r + _EP5
+        p = p * r + _EP6
+        p = p * r + _EP7
+        p = p * r + _EP8
+        p = p * r + _EP9
+        p = p * r + _EP10
+        t = (r * r) * p + (rr + r * rr)
+        s = 1.0 + (r + t)
+        vh[j] = s
+        vl[j] = ((1.0 - s) + r) + t
+        kb[j] = (np.int64(kf) + 1087) << 52  # 2**(k + 64), k >= -1082
+
+
+@njit(cache=True)
+def _scale_block(vh, vl, f):
+    """Second half of ``_exp_block``: ``(vh, vl) *= 2**(k + 64) 2**-64``."""
+    for j in range(vh.shape[0]):
+        vh[j] = (vh[j] * f[j]) * _TWO_M64
+        vl[j] = (vl[j] * f[j]) * _TWO_M64
+
+
+@njit(cache=True)
+def _scale_sum_block(vh, vl, f, acc, err):
+    """``_scale_block`` and the sum: entry ``j`` goes to lane ``j`` by TwoSum (Knuth),
+    ``acc_j + err_j`` gaining ``vh_j + vl_j`` up to the rounding of ``err_j``."""
+    for j in range(vh.shape[0]):
+        h = (vh[j] * f[j]) * _TWO_M64
+        lo = (vl[j] * f[j]) * _TWO_M64
+        vh[j] = h
+        vl[j] = lo
+        a = acc[j]
+        t = a + h
+        bp = t - a
+        acc[j] = t
+        err[j] += ((a - (t - bp)) + (h - bp)) + lo
+
+
+@njit(cache=True)
+def _lanes_sum(acc, err, L):
+    """``sum_j acc_j + err_j`` over ``L`` lanes, pairwise by TwoSum: ``(sh, sl)``."""
+    while L > 1:
+        h = L // 2
+        o = L - h
+        for j in range(h):
+            a = acc[j]
+            b = acc[j + o]
+            t = a + b
+            bp = t - a
+            acc[j] = t
+            err[j] += ((a - (t - bp)) + (b - bp)) + err[j + o]
+        L = o
+    return fast_two_sum(acc[0], err[0])
+
+
+@njit(cache=True)
+def _exp_sum(row, m, oh, ol, kb, acc, err):
+    """``oh + ol = exp(row - m)`` per entry and their sum ``(sh, sl)``; ``kb``, ``acc``,
+    ``err`` are scratch of ``_SM_BLOCK``, ``_SM_LANES``, ``_SM_LANES`` entries."""
+    f = kb.view(np.float64)
+    n = row.shape[0]
+    L = min(n, _SM_LANES)
+    acc[:L] = 0.0
+    err[:L] = 0.0
+    for i0 in range(0, n, _SM_BLOCK):
+        i1 = min(i0 + _SM_BLOCK, n)
+        _exp_block(row[i0:i1], m, oh[i0:i1], ol[i0:i1], kb)
+        for j0 in range(i0, i1, _SM_LANES):
+            j1 = min(j0 + _SM_LANES, i1)
+            _scale_sum_block(oh[j0:j1], ol[j0:j1], f[j0 - i0:j1 - i0], acc, err)
+    return _lanes_sum(acc, err, L)
+
+
+@njit(cache=True)
+def exp_pairs(x, m, vh, vl):
+    """``vh + vl = exp(x - m)`` elementwise (``x - m`` taken exactly), as computed by the
+    softmax kernels; for the tests (``tests/test_fast_exp.py``)."""
+    kb = np.empty(_SM_BLOCK, np.int64)
+    f = kb.view(np.float64)
+    n = x.shape[0]
+    for i0 in range(0, n, _SM_BLOCK):
+        i1 = min(i0 + _SM_BLOCK, n)
+        _exp_block(x[i0:i1], m, vh[i0:i1], vl[i0:i1], kb)
+        _scale_block(vh[i0:i1], vl[i0:i1], f[:i1 - i0])
+
+
+@njit(cache=True)
+def _quotient(o, lo, sh, sl):
+    """``o_i <- (o_i + lo_i) / (sh + sl)``, rounded once from a value within about
+    ``2**-100`` relative: ``q = o_i fl(1/sh)`` is corrected by its exact remainder
+    ``o_i - q sh`` (Dekker's product; ``o_i - fl(q sh)`` is exact by Sterbenz)."""
+    rinv = 1.0 / sh
+    c = _SPLIT * sh
+    shh = c - (c - sh)
+    shl = sh - shh
+    for i in range(o.shape[0]):
+        v = o[i]
+        q = v * rinv
+        p = q * sh
+        c = _SPLIT * q
+        qh = c - (c - q)
+        ql = q - qh
+        pe = ((qh * shh - p) + qh * shl + ql * shh) + ql * shl
+        o[i] = q + (((v - p) - pe) + lo[i] - q * sl) * rinv
+
+
+@njit(cache=True)
+def _softmax_row_s(row, m, o, lo, kb, acc, err):
+    sh, sl = _exp_sum(row, m, o, lo, kb, acc, err)
+    _quotient(o, lo, sh, sl)
+
+
 @njit(cache=True)
 def _softmax_row(row, m, o):
     """Softmax of one row, each entry within 1.5 ulp of the exact value (measured:
@@ -850,37 +1013,17 @@ def _softmax_row(row, m, o):
     (``two_prod``), so the only roundings are ``exp``'s and the final one.
     """
     n = row.shape[0]
-    s = 0.0
-    cc = 0.0
-    for i in range(n):
-        d = row[i] - m
-        bp = d - row[i]
-        e = (row[i] - (d - bp)) + (-m - bp)
-        v = math.exp(d)
-        o[i] = v
-        if v != 0.0:  # (e is NaN when z_i - m overflows or z_i = -inf)
-            s, cc = neumaier(s, cc, v)
-            cc += v * e
-    sh, sl = two_sum(s, cc)
-    for i in range(n):
-        v = o[i]
-        if v == 0.0:
-            continue
-        d = row[i] - m
-        bp = d - row[i]
-        e = (row[i] - (d - bp)) + (-m - bp)
-        q = v / sh
-        p, pe = two_prod(q, sh)
-        o[i] = q + (((v - p) - pe) + v * e - q * sl) / sh
+    _softmax_row_s(row, m, o, np.empty(n), np.empty(_SM_BLOCK, np.int64),
+                   np.empty(_SM_LANES), np.empty(_SM_LANES))
 
 
 @njit(cache=True)
 def _logsumexp_row(row, m):
-    s = 0.0
-    cc = 0.0
-    for i in range(row.shape[0]):
-        s, cc = neumaier(s, cc, math.exp(row[i] - m))
-    return math.log(s + cc)
+    n = row.shape[0]
+    vh = np.empty(n)
+    sh, sl = _exp_sum(row, m, vh, np.empty(n), np.empty(_SM_BLOCK, np.int64),
+                      np.empty(_SM_LANES), np.empty(_SM_LANES))
+    return math.log(sh) + sl / sh
 
 
 @njit(cache=True)
@@ -896,30 +1039,57 @@ def _argmax_row(row, m, o):
 
 @njit(cache=True, parallel=True)
 def softmax_rows(Z, rowmax, out):
-    """Rows of ``exp(z - max z) / sum exp(z - max z)`` (compensated sum), in parallel."""
-    for r in prange(Z.shape[0]):
-        _softmax_row(Z[r], rowmax[r], out[r])
+    """Rows of ``exp(z - max z) / sum exp(z - max z)`` (compensated sum), in parallel
+    (64 chunks of rows, each with its own scratch)."""
+    R, n = Z.shape
+    nch = min(R, 64)
+    for c in prange(nch):
+        lo = np.empty(n)
+        kb = np.empty(_SM_BLOCK, np.int64)
+        acc = np.empty(_SM_LANES)
+        err = np.empty(_SM_LANES)
+        for r in range(c * R // nch, (c + 1) * R // nch):
+            _softmax_row_s(Z[r], rowmax[r], out[r], lo, kb, acc, err)
 
 
 @njit(cache=True)
 def softmax_rows_serial(Z, rowmax, out):
     """``softmax_rows`` on one thread."""
-    for r in range(Z.shape[0]):
-        _softmax_row(Z[r], rowmax[r], out[r])
+    R, n = Z.shape
+    lo = np.empty(n)
+    kb = np.empty(_SM_BLOCK, np.int64)
+    acc = np.empty(_SM_LANES)
+    err = np.empty(_SM_LANES)
+    for r in range(R):
+        _softmax_row_s(Z[r], rowmax[r], out[r], lo, kb, acc, err)
+
+
+@njit(cache=True)
+def _logsumexp_chunk(Z, rowmax, out, r0, r1):
+    n = Z.shape[1]
+    vh = np.empty(n)
+    vl = np.empty(n)
+    kb = np.empty(_SM_BLOCK, np.int64)
+    acc = np.empty(_SM_LANES)
+    err = np.empty(_SM_LANES)
+    for r in range(r0, r1):
+        sh, sl = _exp_sum(Z[r], rowmax[r], vh, vl, kb, acc, err)
+        out[r] = math.log(sh) + sl / sh
 
 
 @njit(cache=True, parallel=True)
 def logsumexp_rows(Z, rowmax, out):
     """``log sum exp(z - max z)`` per row (the caller adds ``max z``), in parallel."""
-    for r in prange(Z.shape[0]):
-        out[r] = _logsumexp_row(Z[r], rowmax[r])
+    R = Z.shape[0]
+    nch = min(R, 64)
+    for c in prange(nch):
+        _logsumexp_chunk(Z, rowmax, out, c * R // nch, (c + 1) * R // nch)
 
 
 @njit(cache=True)
 def logsumexp_rows_serial(Z, rowmax, out):
     """``logsumexp_rows`` on one thread."""
-    for r in range(Z.shape[0]):
-        out[r] = _logsumexp_row(Z[r], rowmax[r])
+    _logsumexp_chunk(Z, rowmax, out, 0, Z.shape[0])
 
 
 @njit(cache=True, parallel=True)
