@@ -976,21 +976,22 @@ def exp_pairs(x, m, vh, vl):
 @njit(cache=True)
 def _quotient(o, lo, sh, sl):
     """``o_i <- (o_i + lo_i) / (sh + sl)``, rounded once from a value within about
-    ``2**-100`` relative: ``q = o_i fl(1/sh)`` is corrected by its exact remainder
-    ``o_i - q sh`` (Dekker's product; ``o_i - fl(q sh)`` is exact by Sterbenz)."""
-    rinv = 1.0 / sh
-    c = _SPLIT * sh
-    shh = c - (c - sh)
-    shl = sh - shh
+    ``2**-76`` relative.  ``1 / (sh + sl) = c1 + c2`` with ``c1`` of 26 bits and
+    ``c2 = (1 - c1 (sh + sl)) / sh`` (``c1 sh`` exact by Dekker's product, ``|c2|`` about
+    ``2**-27 c1``); ``o_i = a + b`` is split into 26-bit halves (Veltkamp), so ``a c1`` and
+    ``b c1`` are exact and only ``o_i c2 + lo_i c1``, of relative size ``2**-26``, and the
+    final sum are rounded."""
+    r = 1.0 / sh
+    c = _SPLIT * r
+    c1 = c - (c - r)
+    p, pe = two_prod(c1, sh)
+    c2 = (((1.0 - p) - pe) - c1 * sl) * r
     for i in range(o.shape[0]):
         v = o[i]
-        q = v * rinv
-        p = q * sh
-        c = _SPLIT * q
-        qh = c - (c - q)
-        ql = q - qh
-        pe = ((qh * shh - p) + qh * shl + ql * shh) + ql * shl
-        o[i] = q + (((v - p) - pe) + lo[i] - q * sl) * rinv
+        c = _SPLIT * v
+        a = c - (c - v)
+        b = v - a
+        o[i] = a * c1 + (b * c1 + (v * c2 + lo[i] * c1))
 
 
 @njit(cache=True)
