@@ -881,23 +881,22 @@ def _exp_block(x, m, vh, vl, kb):
         d = max(d, _EXP_LOW)
         kf = (d * _INV_LN2 + _ROUND_SHIFT) - _ROUND_SHIFT
         rh = d - kf * _LN2_HI  # exact
-        rl = e - kf * _LN2_LO
-        r = rh + rl
-        rr = (rh - r) + rl
-        p = _EP0 * r + _EP1
-        p = p * r + _EP2
-        p = p * r + _EP3
-        p = p * r + _EP4
-        p = p * r + _EP5
-        p = p * r + _EP6
-        p = p * r + _EP7
-        p = p * r + _EP8
-        p = p * r + _EP9
-        p = p * r + _EP10
-        t = (r * r) * p + (rr + r * rr)
-        s = 1.0 + (r + t)
+        rl = e - kf * _LN2_LO  # |rl| < 2**-32
+        p = _EP0 * rh + _EP1
+        p = p * rh + _EP2
+        p = p * rh + _EP3
+        p = p * rh + _EP4
+        p = p * rh + _EP5
+        p = p * rh + _EP6
+        p = p * rh + _EP7
+        p = p * rh + _EP8
+        p = p * rh + _EP9
+        p = p * rh + _EP10
+        t = (rh * rh) * p  # exp(rh) = 1 + rh + t
+        t += rl + rl * (rh + t)  # exp(rh + rl) = exp(rh) (1 + rl) + O(rl**2)
+        s = 1.0 + (rh + t)
         vh[j] = s
-        vl[j] = ((1.0 - s) + r) + t
+        vl[j] = ((1.0 - s) + rh) + t
         kb[j] = (np.int64(kf) + 1087) << 52  # 2**(k + 64), k >= -1082
 
 
@@ -971,6 +970,20 @@ def exp_pairs(x, m, vh, vl):
         i1 = min(i0 + _SM_BLOCK, n)
         _exp_block(x[i0:i1], m, vh[i0:i1], vl[i0:i1], kb)
         _scale_block(vh[i0:i1], vl[i0:i1], f[:i1 - i0])
+
+
+@njit(cache=True)
+def _touch(x, sink):
+    """Load one entry per 64-byte line of ``x`` (the next row) so that its cache misses
+    overlap: the exp loop is too long for the out-of-order window to run ahead into the
+    next row, and the hardware prefetcher does not (measured: the serial softmax kernel on
+    10**4 x 10**3 went from 59 to 39 ms).  ``sink`` is written only if the sum is NaN,
+    which no valid row gives; the test keeps the loads alive."""
+    t = 0.0
+    for i in range(0, x.shape[0], 8):
+        t += x[i]
+    if t != t:
+        sink[0] = t
 
 
 @njit(cache=True)
@@ -1050,6 +1063,8 @@ def softmax_rows(Z, rowmax, out):
         acc = np.empty(_SM_LANES)
         err = np.empty(_SM_LANES)
         for r in range(c * R // nch, (c + 1) * R // nch):
+            if r + 1 < R:
+                _touch(Z[r + 1], acc)
             _softmax_row_s(Z[r], rowmax[r], out[r], lo, kb, acc, err)
 
 
@@ -1062,6 +1077,8 @@ def softmax_rows_serial(Z, rowmax, out):
     acc = np.empty(_SM_LANES)
     err = np.empty(_SM_LANES)
     for r in range(R):
+        if r + 1 < R:
+            _touch(Z[r + 1], acc)
         _softmax_row_s(Z[r], rowmax[r], out[r], lo, kb, acc, err)
 
 
@@ -1074,6 +1091,8 @@ def _logsumexp_chunk(Z, rowmax, out, r0, r1):
     acc = np.empty(_SM_LANES)
     err = np.empty(_SM_LANES)
     for r in range(r0, r1):
+        if r + 1 < Z.shape[0]:
+            _touch(Z[r + 1], acc)
         sh, sl = _exp_sum(Z[r], rowmax[r], vh, vl, kb, acc, err)
         out[r] = math.log(sh) + sl / sh
 
