@@ -848,6 +848,7 @@ def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, in
 # Below d = -750 the entry is 0 (exp(-750) < 2**-1082).
 _SM_BLOCK = 256  # entries per block of the vectorized exp
 _SM_LANES = 32  # independent TwoSum accumulators of the sum
+_SM_SHORT = 32  # rows up to this length are summed in one chain
 _INV_LN2 = 1.4426950408889634
 _ROUND_SHIFT = 6755399441055744.0  # 1.5 * 2**52: (x + S) - S rounds x to an integer
 _LN2_HI = 0.6931471805598903  # ln 2 truncated to 41 significant bits
@@ -868,36 +869,40 @@ _EP10 = 0.5
 
 
 @njit(cache=True)
+def _exp_core(xi, m):
+    """``exp(xi - m) = (s + sl) 2**(k + 64) 2**-64``: returns ``s`` (in [0.7, 1.42]),
+    ``sl`` and the bits of ``2**(k + 64)``.  Branch-free; ``m`` finite, ``xi <= m`` or
+    ``-inf``."""
+    d = xi - m
+    bp = d - xi
+    e = (xi - (d - bp)) + (-m - bp)  # z_i - m = d + e exactly (NaN when d = -inf)
+    e = e if d >= _EXP_LOW else 0.0
+    d = max(d, _EXP_LOW)
+    kf = (d * _INV_LN2 + _ROUND_SHIFT) - _ROUND_SHIFT
+    rh = d - kf * _LN2_HI  # exact
+    rl = e - kf * _LN2_LO  # |rl| < 2**-32
+    p = _EP0 * rh + _EP1
+    p = p * rh + _EP2
+    p = p * rh + _EP3
+    p = p * rh + _EP4
+    p = p * rh + _EP5
+    p = p * rh + _EP6
+    p = p * rh + _EP7
+    p = p * rh + _EP8
+    p = p * rh + _EP9
+    p = p * rh + _EP10
+    t = (rh * rh) * p  # exp(rh) = 1 + rh + t
+    t += rl + rl * (rh + t)  # exp(rh + rl) = exp(rh) (1 + rl) + O(rl**2)
+    s = 1.0 + (rh + t)
+    return s, ((1.0 - s) + rh) + t, (np.int64(kf) + 1087) << 52  # k >= -1082
+
+
+@njit(cache=True)
 def _exp_block(x, m, vh, vl, kb):
-    """First half of ``exp(x_j - m) = (vh_j + vl_j) 2**(k_j + 64) 2**-64``: writes the
-    pair (``vh_j`` in [0.7, 1.42]) and ``kb_j``, the bits of ``2**(k_j + 64)``.  One
-    branch-free elementwise loop (vectorized); ``m`` finite, ``x_j <= m`` or ``-inf``."""
+    """``_exp_core`` over a block: writes ``vh_j``, ``vl_j`` and ``kb_j``, the bits of
+    ``2**(k_j + 64)`` (one elementwise loop, vectorized)."""
     for j in range(x.shape[0]):
-        xi = x[j]
-        d = xi - m
-        bp = d - xi
-        e = (xi - (d - bp)) + (-m - bp)  # z_i - m = d + e exactly (NaN when d = -inf)
-        e = e if d >= _EXP_LOW else 0.0
-        d = max(d, _EXP_LOW)
-        kf = (d * _INV_LN2 + _ROUND_SHIFT) - _ROUND_SHIFT
-        rh = d - kf * _LN2_HI  # exact
-        rl = e - kf * _LN2_LO  # |rl| < 2**-32
-        p = _EP0 * rh + _EP1
-        p = p * rh + _EP2
-        p = p * rh + _EP3
-        p = p * rh + _EP4
-        p = p * rh + _EP5
-        p = p * rh + _EP6
-        p = p * rh + _EP7
-        p = p * rh + _EP8
-        p = p * rh + _EP9
-        p = p * rh + _EP10
-        t = (rh * rh) * p  # exp(rh) = 1 + rh + t
-        t += rl + rl * (rh + t)  # exp(rh + rl) = exp(rh) (1 + rl) + O(rl**2)
-        s = 1.0 + (rh + t)
-        vh[j] = s
-        vl[j] = ((1.0 - s) + rh) + t
-        kb[j] = (np.int64(kf) + 1087) << 52  # 2**(k + 64), k >= -1082
+        vh[j], vl[j], kb[j] = _exp_core(x[j], m)
 
 
 @njit(cache=True)
@@ -947,6 +952,20 @@ def _exp_sum(row, m, oh, ol, kb, acc, err):
     ``err`` are scratch of ``_SM_BLOCK``, ``_SM_LANES``, ``_SM_LANES`` entries."""
     f = kb.view(np.float64)
     n = row.shape[0]
+    if n <= _SM_SHORT:  # one block, one TwoSum chain: no lanes to set up and combine
+        _exp_block(row, m, oh, ol, kb)
+        a = 0.0
+        c = 0.0
+        for j in range(n):
+            h = (oh[j] * f[j]) * _TWO_M64
+            lo = (ol[j] * f[j]) * _TWO_M64
+            oh[j] = h
+            ol[j] = lo
+            t = a + h
+            bp = t - a
+            c += ((a - (t - bp)) + (h - bp)) + lo
+            a = t
+        return fast_two_sum(a, c)
     L = min(n, _SM_LANES)
     acc[:L] = 0.0
     err[:L] = 0.0
