@@ -191,3 +191,15 @@ def test_softmax_classes_negative_control():
         worst = max(float(abs(mp.mpf(float(g)) - r) / np.spacing(float(r)))
                     for g, r in zip(naive, exact, strict=True) if r >= TINY)
     assert _softmax_errors(z)[0] <= 1.0 < 20.0 < worst, worst
+
+
+def test_softmax_subnormal_entry_from_a_subnormal_numerator():
+    """Found by the adversarial search: exp(-744.158) = 1.33 * 2**-1074, and the entry,
+    half of it, is 0.66 * 2**-1074.  Rounding the numerator first (to 2**-1074) and then
+    halving gave a tie, rounded to 0; the quotient now works on numerators scaled by
+    2**64 and rounds the entry once."""
+    z = np.array([-100079.89438822438, -99335.73602314963, -100000.0, -99335.73602314963,
+                  -100000.0, -99617.00598225923, -100079.89438822438])
+    worst, worst_sub, same = _softmax_errors(z)
+    assert same and worst <= 1.0 and worst_sub <= 0.5, (worst, worst_sub)
+    assert H.softmax(z)[0] == 2.0**-1074

@@ -915,13 +915,17 @@ def _scale_block(vh, vl, f):
 
 @njit(cache=True)
 def _scale_sum_block(vh, vl, f, acc, err):
-    """``_scale_block`` and the sum: entry ``j`` goes to lane ``j`` by TwoSum (Knuth),
-    ``acc_j + err_j`` gaining ``vh_j + vl_j`` up to the rounding of ``err_j``."""
+    """``(vh, vl) *= 2**(k + 64)`` (exact: the pair of ``exp(x - m) 2**64``, normal down
+    to ``x - m = -750``, kept for the quotient so that subnormal results are rounded
+    once) and the sum of ``exp(x - m)``: entry ``j`` goes to lane ``j`` by TwoSum
+    (Knuth), ``acc_j + err_j`` gaining ``vh_j + vl_j`` up to the rounding of ``err_j``."""
     for j in range(vh.shape[0]):
-        h = (vh[j] * f[j]) * _TWO_M64
-        lo = (vl[j] * f[j]) * _TWO_M64
-        vh[j] = h
-        vl[j] = lo
+        h64 = vh[j] * f[j]
+        l64 = vl[j] * f[j]
+        vh[j] = h64
+        vl[j] = l64
+        h = h64 * _TWO_M64
+        lo = l64 * _TWO_M64
         a = acc[j]
         t = a + h
         bp = t - a
@@ -948,8 +952,9 @@ def _lanes_sum(acc, err, L):
 
 @njit(cache=True)
 def _exp_sum(row, m, oh, ol, kb, acc, err):
-    """``oh + ol = exp(row - m)`` per entry and their sum ``(sh, sl)``; ``kb``, ``acc``,
-    ``err`` are scratch of ``_SM_BLOCK``, ``_SM_LANES``, ``_SM_LANES`` entries."""
+    """``oh + ol = exp(row - m) 2**64`` per entry and the sum ``(sh, sl)`` of
+    ``exp(row - m)``; ``kb``, ``acc``, ``err`` are scratch of ``_SM_BLOCK``,
+    ``_SM_LANES``, ``_SM_LANES`` entries."""
     f = kb.view(np.float64)
     n = row.shape[0]
     if n <= _SM_SHORT:  # one block, one TwoSum chain: no lanes to set up and combine
@@ -957,10 +962,12 @@ def _exp_sum(row, m, oh, ol, kb, acc, err):
         a = 0.0
         c = 0.0
         for j in range(n):
-            h = (oh[j] * f[j]) * _TWO_M64
-            lo = (ol[j] * f[j]) * _TWO_M64
-            oh[j] = h
-            ol[j] = lo
+            h64 = oh[j] * f[j]
+            l64 = ol[j] * f[j]
+            oh[j] = h64
+            ol[j] = l64
+            h = h64 * _TWO_M64
+            lo = l64 * _TWO_M64
             t = a + h
             bp = t - a
             c += ((a - (t - bp)) + (h - bp)) + lo
@@ -1007,8 +1014,10 @@ def _touch(x, sink):
 
 @njit(cache=True)
 def _quotient(o, lo, sh, sl):
-    """``o_i <- (o_i + lo_i) / (sh + sl)``, rounded once from a value within about
-    ``2**-76`` relative.  ``1 / (sh + sl) = c1 + c2`` with ``c1`` of 26 bits and
+    """``o_i <- (o_i + lo_i) / (sh + sl) 2**-64``, rounded once from a value within
+    about ``2**-76`` relative (the numerators carry ``2**64``, so that a subnormal
+    result is rounded to its grid from a 53-bit value, not from a rounded numerator).
+    ``1 / (sh + sl) = c1 + c2`` with ``c1`` of 26 bits and
     ``c2 = (1 - c1 (sh + sl)) / sh`` (``c1 sh`` exact by Dekker's product, ``|c2|`` about
     ``2**-27 c1``); ``o_i = a + b`` is split into 26-bit halves (Veltkamp), so ``a c1`` and
     ``b c1`` are exact and only ``o_i c2 + lo_i c1``, of relative size ``2**-26``, and the
@@ -1023,7 +1032,7 @@ def _quotient(o, lo, sh, sl):
         c = _SPLIT * v
         a = c - (c - v)
         b = v - a
-        o[i] = a * c1 + (b * c1 + (v * c2 + lo[i] * c1))
+        o[i] = (a * c1 + (b * c1 + (v * c2 + lo[i] * c1))) * _TWO_M64
 
 
 @njit(cache=True)
