@@ -168,9 +168,9 @@ def _softmax_errors(z):
 
 
 def test_softmax_within_one_ulp_on_every_class():
-    """Measured: at most 0.64 ulp (entries >= 2**-1022) and 0.99 units of 2**-1074
-    (subnormal entries) over the 12 504 entries of these classes; before the fast exp
-    the same classes reached 1.41 ulp."""
+    """Measured: at most 0.57 ulp (entries >= 2**-1022) and 0.62 units of 2**-1074
+    (subnormal entries) over the 12 504 entries of these classes; the previous kernel
+    (libm exp per entry, the numerator as v + v e) reached 1.30 ulp on them."""
     for name, rows in _softmax_classes().items():
         for z in rows:
             worst, worst_sub, same = _softmax_errors(z)

@@ -838,14 +838,16 @@ def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, in
 # --------------------------------------------------------------------------------------
 # exp(z_i - m) as a pair, in plain arithmetic that LLVM vectorizes (no libm call per
 # entry; Numba has no SVML here).  For x = d + e (d = fl(z_i - m), e its exact low part):
-# Cody-Waite reduction x = k ln2 + r + rr, k = round(d / ln2), with ln2 = _LN2_HI + _LN2_LO
-# (_LN2_HI has 41 significant bits, so k _LN2_HI is exact for |k| < 2**12, and d - k _LN2_HI
-# is exact by Sterbenz); exp(r + rr) = 1 + r + r**2 p(r) + rr (1 + r) with p a degree-10
-# Chebyshev fit of (exp(r) - 1 - r) / r**2 on |r| <= ln2/2 + 2**-30 (relative error of the
-# fitted exp with these float64 coefficients: 3.4e-19 = 2**-61.4); the result is kept as
-# s + sl (s = fl(1 + fl(r + t)), sl the rest) and scaled by 2**k in two steps,
-# 2**(k + 64) (exact, normal) then 2**-64 (one rounding, also for subnormal results).
-# Below d = -750 the entry is 0 (exp(-750) < 2**-1082).
+# Cody-Waite reduction x = k ln2 + rh + rl, k = round(d / ln2), ln2 = _LN2_HI + _LN2_LO
+# (_LN2_HI has 41 significant bits, so k _LN2_HI is exact for |k| < 2**12, and
+# rh = d - k _LN2_HI is exact by Sterbenz; rl = e - k _LN2_LO, |rl| < 2**-32);
+# exp(rh + rl) = (1 + rh + rh**2 p(rh)) (1 + rl) + O(rl**2) with p a degree-10 Chebyshev
+# fit of (exp(r) - 1 - r) / r**2 on |r| <= ln2/2 + 2**-30 (relative error of the fitted
+# exp with these float64 coefficients: 3.4e-19 = 2**-61.4); the result is kept as
+# s + sl (s = fl(1 + fl(rh + t)), sl the rest) times 2**(k + 64), exact and normal for
+# k >= -1082; the sum and exp_pairs scale by 2**-64 (one rounding, also for subnormal
+# results), the quotient scales its result last.  Below d = -750 the entry is 0
+# (exp(-750) < 2**-1082).
 _SM_BLOCK = 256  # entries per block of the vectorized exp
 _SM_LANES = 32  # independent TwoSum accumulators of the sum
 _SM_SHORT = 32  # rows up to this length are summed in one chain
@@ -1044,7 +1046,7 @@ def _softmax_row_s(row, m, o, lo, kb, acc, err):
 @njit(cache=True)
 def _softmax_row(row, m, o):
     """Softmax of one row, each entry of at least ``2**-1022`` within 2 ulp of the exact
-    value (measured: at most 0.64 ulp, ``docs/accuracy.md``).
+    value (measured: at most 0.57 ulp, ``docs/accuracy.md``).
 
     The shift is error-free, ``z_i - m = d + e`` exactly, and ``exp(d + e)`` is computed
     by ``_exp_block`` as a pair ``v + vl`` within about ``2**-56`` relative (``e`` enters
