@@ -850,7 +850,7 @@ def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, in
 # (exp(-750) < 2**-1082).
 _SM_BLOCK = 256  # entries per block of the vectorized exp
 _SM_LANES = 32  # independent TwoSum accumulators of the sum
-_SM_SHORT = 32  # rows up to this length are summed in one chain
+_SM_SHORT = 128  # rows up to this length: several per exp loop, one TwoSum chain each
 _INV_LN2 = 1.4426950408889634
 _ROUND_SHIFT = 6755399441055744.0  # 1.5 * 2**52: (x + S) - S rounds x to an integer
 _LN2_HI = 0.6931471805598903  # ln 2 truncated to 41 significant bits
@@ -1001,6 +1001,38 @@ def exp_pairs(x, m, vh, vl):
 
 
 @njit(cache=True)
+def _short_exp(Z, rowmax, r0, r1, vh, vl, kb, M):
+    """``vh + vl = exp(z - max z) 2**64`` for the rows ``r0:r1`` of a C-contiguous ``Z``
+    taken as one block of ``(r1 - r0) n <= _SM_BLOCK`` entries (short rows: one
+    vectorized loop for several rows); ``M`` is scratch for the maxima."""
+    n = Z.shape[1]
+    k = (r1 - r0) * n
+    for i in range(r1 - r0):
+        M[i * n:(i + 1) * n] = rowmax[r0 + i]
+    x = Z[r0:r1].reshape(k)
+    for j in range(k):
+        vh[j], vl[j], kb[j] = _exp_core(x[j], M[j])
+    f = kb.view(np.float64)
+    for j in range(k):
+        vh[j] *= f[j]
+        vl[j] *= f[j]
+
+
+@njit(cache=True)
+def _short_sum(vh, vl, i0, i1):
+    """``(sh, sl)``: the sum of ``(vh + vl) 2**-64`` over ``i0:i1``, one TwoSum chain."""
+    a = 0.0
+    c = 0.0
+    for j in range(i0, i1):
+        h = vh[j] * _TWO_M64
+        t = a + h
+        bp = t - a
+        c += ((a - (t - bp)) + (h - bp)) + vl[j] * _TWO_M64
+        a = t
+    return fast_two_sum(a, c)
+
+
+@njit(cache=True)
 def _touch(x, sink):
     """Load one entry per 64-byte line of ``x`` (the next row) so that its cache misses
     overlap: the exp loop is too long for the out-of-order window to run ahead into the
@@ -1082,45 +1114,70 @@ def _argmax_row(row, m, o):
         o[i] = v if row[i] == m else 0.0
 
 
+@njit(cache=True)
+def _softmax_chunk(Z, rowmax, out, r0, r1):
+    """Rows ``r0:r1``; rows of at most ``_SM_SHORT`` entries go by groups through one
+    exp loop (``_short_exp``), longer ones one by one (``_softmax_row_s``)."""
+    n = Z.shape[1]
+    lo = np.empty(max(n, _SM_BLOCK))
+    kb = np.empty(_SM_BLOCK, np.int64)
+    acc = np.empty(_SM_LANES)
+    err = np.empty(_SM_LANES)
+    if n <= _SM_SHORT:
+        vh = np.empty(_SM_BLOCK)
+        M = np.empty(_SM_BLOCK)
+        G = _SM_BLOCK // max(n, 1)
+        for g0 in range(r0, r1, G):
+            g1 = min(g0 + G, r1)
+            if g1 < r1:
+                _touch(Z[g1:min(g1 + G, r1)].reshape((min(g1 + G, r1) - g1) * n), acc)
+            _short_exp(Z, rowmax, g0, g1, vh, lo, kb, M)
+            for i in range(g1 - g0):
+                sh, sl = _short_sum(vh, lo, i * n, (i + 1) * n)
+                o = out[g0 + i]
+                o[:] = vh[i * n:(i + 1) * n]
+                _quotient(o, lo[i * n:(i + 1) * n], sh, sl)
+        return
+    for r in range(r0, r1):
+        if r + 1 < Z.shape[0]:
+            _touch(Z[r + 1], acc)
+        _softmax_row_s(Z[r], rowmax[r], out[r], lo, kb, acc, err)
+
+
 @njit(cache=True, parallel=True)
 def softmax_rows(Z, rowmax, out):
     """Rows of ``exp(z - max z) / sum exp(z - max z)`` (compensated sum), in parallel
     (64 chunks of rows, each with its own scratch)."""
-    R, n = Z.shape
+    R = Z.shape[0]
     nch = min(R, 64)
     for c in prange(nch):
-        lo = np.empty(n)
-        kb = np.empty(_SM_BLOCK, np.int64)
-        acc = np.empty(_SM_LANES)
-        err = np.empty(_SM_LANES)
-        for r in range(c * R // nch, (c + 1) * R // nch):
-            if r + 1 < R:
-                _touch(Z[r + 1], acc)
-            _softmax_row_s(Z[r], rowmax[r], out[r], lo, kb, acc, err)
+        _softmax_chunk(Z, rowmax, out, c * R // nch, (c + 1) * R // nch)
 
 
 @njit(cache=True)
 def softmax_rows_serial(Z, rowmax, out):
     """``softmax_rows`` on one thread."""
-    R, n = Z.shape
-    lo = np.empty(n)
-    kb = np.empty(_SM_BLOCK, np.int64)
-    acc = np.empty(_SM_LANES)
-    err = np.empty(_SM_LANES)
-    for r in range(R):
-        if r + 1 < R:
-            _touch(Z[r + 1], acc)
-        _softmax_row_s(Z[r], rowmax[r], out[r], lo, kb, acc, err)
+    _softmax_chunk(Z, rowmax, out, 0, Z.shape[0])
 
 
 @njit(cache=True)
 def _logsumexp_chunk(Z, rowmax, out, r0, r1):
     n = Z.shape[1]
-    vh = np.empty(n)
-    vl = np.empty(n)
+    vh = np.empty(max(n, _SM_BLOCK))
+    vl = np.empty(max(n, _SM_BLOCK))
     kb = np.empty(_SM_BLOCK, np.int64)
     acc = np.empty(_SM_LANES)
     err = np.empty(_SM_LANES)
+    if n <= _SM_SHORT:
+        M = np.empty(_SM_BLOCK)
+        G = _SM_BLOCK // max(n, 1)
+        for g0 in range(r0, r1, G):
+            g1 = min(g0 + G, r1)
+            _short_exp(Z, rowmax, g0, g1, vh, vl, kb, M)
+            for i in range(g1 - g0):
+                sh, sl = _short_sum(vh, vl, i * n, (i + 1) * n)
+                out[g0 + i] = math.log(sh) + sl / sh
+        return
     for r in range(r0, r1):
         if r + 1 < Z.shape[0]:
             _touch(Z[r + 1], acc)
