@@ -433,3 +433,24 @@ def test_planted_bug_only_for_non_contiguous_inputs_is_caught():
 
     rep = check_backend(kernel, "sparsemax")
     assert set(rep.failing_cases) == {"strided_view", "transposed_view"}
+
+
+@pytest.mark.parametrize("dtype", [F64, F32])
+def test_softmax_loss_needs_the_log_sum_term(dtype, monkeypatch):
+    """Negative control for the ``K eps`` term of the softmax loss tolerance: without
+    it, the textbook cross-entropy (log of the rounded sum S, as torch and optax
+    compute it) is reported wrong, although no correct kernel does better."""
+    orig = O.loss_tolerance
+
+    def without(fam, Z, Y, P, L, eps, tiny):
+        tol = orig(fam, Z, Y, P, L, eps, tiny)
+        return np.where(np.isfinite(L), tol - O.K_for(Z.shape[1]) * eps, tol)
+
+    monkeypatch.setattr(O, "loss_tolerance", without)
+    B.build_suite.cache_clear()  # suites are cached with their tolerances
+    try:
+        rep = check_backend(TB.softmax_loss, "softmax_loss", dtype=dtype)
+    finally:
+        B.build_suite.cache_clear()
+    assert not rep.passed
+    assert any(r.name.startswith("batch_mixed_supports") for r in rep.failures)

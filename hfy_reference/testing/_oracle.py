@@ -38,7 +38,8 @@ make up Omega (each term of ``Omega(y) - Omega(p) + <z - max z, p - y>`` evaluat
 with K roundings); for softmax plus ``K eps`` absolute: the loss takes the logarithm
 of the sum ``S >= 1`` of the shifted exponentials, and rounding ``S`` (relative
 ``eps``) moves ``log S`` by ``eps`` absolute, however small the loss (at a
-one-hot target on the maximum, ``L = log S`` can be far below ``eps``).  Gradients ``p - y``: the map tolerance plus ``K eps |p - y|``.
+one-hot target on the maximum, ``L = log S`` can be far below ``eps``).
+Gradients ``p - y``: the map tolerance plus ``K eps |p - y|``.
 JVP/VJP ``J v``: ``K eps (|J| |v|)_i`` plus the first-order effect of the forward
 tolerance on ``J`` (through ``g = p^{2-alpha}``); cases whose support is not
 determined at the dtype's precision are skipped (the Jacobian jumps there).
