@@ -1436,6 +1436,8 @@ def _grow(e, m, b):
     """Add ``b`` to the expansion ``e[:m]`` in place (Shewchuk's grow-expansion with
     zero elimination): ``e[:m']`` are non-overlapping float64 numbers of increasing
     magnitude whose exact sum is the old sum plus ``b``.  Returns ``m'``."""
+    if b == 0.0 and m > 0:  # nothing to add (the low parts of most pairs are 0)
+        return m
     q = b
     k = 0
     for i in range(m):
@@ -1786,13 +1788,14 @@ def _heap_replace_top(heap, size, x):
 
 @njit(cache=True)
 def _collect_all_above(z, thr, th, pos):
-    """``_collect_above`` by the branch-free loop only (no counting pass)."""
+    """``_collect_above`` by the branch-free loop only (no counting pass): only the
+    index is stored for every entry, the scores of the kept ones are gathered after."""
     k = 0
     for i in range(z.shape[0]):
-        zi = z[i]
-        th[k] = zi
         pos[k] = i
-        k += 1 if zi > thr else 0
+        k += 1 if z[i] > thr else 0
+    for j in range(k):
+        th[j] = z[pos[j]]
     return k
 
 
