@@ -243,13 +243,19 @@ def _per_row(rows: V.Rows, alpha: np.ndarray, method: int, normmax: bool) -> np.
     return out
 
 
-def ksubsets_rows(rows: V.Rows, k: int) -> np.ndarray:
+def _capped(rows: V.Rows, U: np.ndarray, vconst: float, use_const: bool, K: float):
+    """The capped engine on ``rows``: ``(out, rows)``, the returned rows carrying the
+    -inf counts when the kernel computed the maxima (``rows.deferred``)."""
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
-    dummy = np.ones((1, 1))
-    _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, dummy, 1.0, True, float(k),
-                                      out, info)
-    return out
+    ninf = np.zeros(rows.data.shape[0] if rows.deferred else 0, np.int64)
+    _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, vconst, use_const, K, out,
+                                      info, ninf)
+    return out, (rows.with_counts(ninf) if rows.deferred else rows)
+
+
+def ksubsets_rows(rows: V.Rows, k: int) -> np.ndarray:
+    return _capped(rows, np.ones((1, 1)), 1.0, True, float(k))[0]
 
 
 def logsumexp_shifted_rows(rows: V.Rows) -> np.ndarray:
@@ -558,9 +564,17 @@ def sparsemap_ksubsets(z: ArrayLike, k: int, axis: int = -1) -> np.ndarray:
     >>> sparsemap_ksubsets([3.0, 1.0, 0.5, -2.0], k=2)
     array([1.  , 0.75, 0.25, 0.  ])
     """
-    rows = V.as_rows(z, axis)
-    kk = V.check_k(k, min_unmasked(rows))
-    return rows.restore(ksubsets_rows(rows, kk))
+    rows = V.as_rows(z, axis, defer_max=True)
+    kk = V.check_k(k, rows.n)  # (the unmasked entries are counted below)
+    if rows.deferred is None:
+        kk = V.check_k(k, min_unmasked(rows))
+        return rows.restore(ksubsets_rows(rows, kk))
+    # large input: the kernel computes the maxima and counts the masks; rows with
+    # fewer than k unmasked entries are left at zero and refused here
+    out, rows = _capped(rows, np.ones((1, 1)), 1.0, True, float(kk))
+    rows.check_deferred()
+    V.check_k(k, min_unmasked(rows))
+    return rows.restore(out)
 
 
 def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.ndarray:
@@ -597,9 +611,17 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
     >>> constrained_sparsemax([2.0, 1.0, 0.0], upper=[0.5, 1.0, 1.0])
     array([0.5, 0.5, 0. ])
     """
-    rows = V.as_rows(z, axis)
+    a = np.asarray(upper) if not isinstance(upper, np.ndarray) else upper
+    cap = float(a) if a.ndim == 0 and a.dtype.kind in "fiu" else math.nan
+    # one positive cap on a large input: the kernel computes the maxima and counts the
+    # masks, and the checks below run on its counts (an infeasible row is left at zero)
+    rows = V.as_rows(z, axis, defer_max=cap > 0.0)
     u = V.as_upper(upper, rows.shape)
     scalar = u.strides == (0,) * u.ndim  # one cap for every entry: no array needed
+    out = None
+    if rows.deferred is not None:
+        out, rows = _capped(rows, np.ones((1, 1)), float(u.flat[0]), True, 1.0)
+        rows.check_deferred()
     ninf = rows.masked_counts()
     masked = ninf is not None
     if scalar:  # feasible iff c * (number of unmasked entries) >= 1, decided exactly
@@ -625,12 +647,9 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
                 f"entries must sum to >= 1 in every slice; slice {r} sums to "
                 f"{math.fsum(Um[r].tolist())!r} (exactly below 1)"
             )
-    out = np.empty_like(rows.data)
-    info = np.empty((rows.data.shape[0], 3))
-    if scalar:
-        _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, c, True, 1.0, out, info)
-    else:
-        _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, 0.0, False, 1.0, out, info)
+    if out is None:
+        out = _capped(rows, U, c, True, 1.0)[0] if scalar else \
+            _capped(rows, U, 0.0, False, 1.0)[0]
     return rows.restore(out)
 
 

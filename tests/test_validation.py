@@ -276,3 +276,52 @@ def test_deferred_row_maxima_same_results_and_errors(fn, monkeypatch):
     Zc = Z.copy()
     fn(Zc)
     assert np.array_equal(Zc, Z)  # input untouched
+
+
+@pytest.mark.parametrize("fn", [
+    lambda z: H.sparsemap_ksubsets(z, 3), lambda z: H.constrained_sparsemax(z, 0.3),
+    lambda z: H.constrained_sparsemax(z, np.inf), lambda z: H.constrained_sparsemax(z, 2)])
+def test_deferred_row_maxima_capped_maps(fn, monkeypatch):
+    """k-subsets and constrained sparsemax with one cap: on large inputs the kernel
+    computes the maxima and counts the masks; results are those of the eager path, bit
+    for bit, and NaN / +inf / all -inf slices raise the same errors."""
+    from hfy_reference import maps as M
+
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal((6, 40))
+    Z[1, :30] = -np.inf
+    want = fn(Z)
+    monkeypatch.setattr(M, "PARALLEL_MIN_SIZE", 0)
+    assert np.array_equal(fn(Z), want)
+    for bad, msg in [((2, 3), "NaN"), ((4, 0), r"\+inf")]:
+        Zb = Z.copy()
+        Zb[bad] = np.nan if msg == "NaN" else np.inf
+        with pytest.raises(ValueError, match=msg):
+            fn(Zb)
+    Zb = Z.copy()
+    Zb[5] = -np.inf
+    with pytest.raises(ValueError, match="entirely -inf"):
+        fn(Zb)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_deferred_capped_feasibility_errors(large, monkeypatch):
+    """The checks that need the mask counts (k <= unmasked entries; caps summing to 1,
+    decided exactly) give the same errors whether the counts come from the validation
+    or from the kernel."""
+    from hfy_reference import maps as M
+
+    if large:
+        monkeypatch.setattr(M, "PARALLEL_MIN_SIZE", 0)
+    Z = np.random.default_rng(2).standard_normal((4, 12))
+    Z[2, 3:] = -np.inf  # 3 unmasked entries
+    with pytest.raises(ValueError, match=r"1 <= k <= 3"):
+        H.sparsemap_ksubsets(Z, 4)
+    with pytest.raises(ValueError, match="infeasible"):
+        H.constrained_sparsemax(Z, 0.3)  # 3 * 0.3 < 1
+    with pytest.raises(ValueError, match="infeasible"):
+        H.constrained_sparsemax(Z, 1.0 / 3.0)  # 3 fl(1/3) < 1 exactly (= 1 in float)
+    with pytest.raises(ValueError, match=r"upper must be >= 0"):
+        H.constrained_sparsemax(Z, -1.0)
+    p = H.constrained_sparsemax(Z, 0.34)
+    assert np.all(p <= 0.34) and np.allclose(p.sum(axis=1), 1.0)

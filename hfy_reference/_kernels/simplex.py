@@ -876,16 +876,20 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
 
 
 @njit(cache=True)
-def _have_max(Z, rowmax, out, info, r):
+def _have_max(Z, rowmax, out, info, r, ninf, need):
     """``rowmax[r]`` NaN means "not computed yet" (validation deferred to this pass over
-    the row): compute it here.  Returns False, with the row's output zeroed, when the
-    maximum is not finite (NaN, +inf or an all -inf row): the caller raises."""
+    the row): compute it here, and the row's number of -inf entries into ``ninf[r]``
+    (if ``ninf`` is not empty).  Returns False, with the row's output zeroed, when the
+    maximum is not finite (NaN, +inf or an all -inf row) or the row has fewer than
+    ``need`` unmasked entries: the caller raises."""
     m = rowmax[r]
     if m == m:
         return True
-    m, _ = _row_max(Z[r])
+    m, cnt = _row_max(Z[r])
     rowmax[r] = m
-    if -np.inf < m < np.inf:
+    if ninf.shape[0] > 0:
+        ninf[r] = cnt
+    if -np.inf < m < np.inf and Z.shape[1] - cnt >= need:
         return True
     out[r, :] = 0.0
     info[r, :] = np.nan
@@ -899,8 +903,9 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
+    nocount = np.empty(0, np.int64)
     for r in range(r0, r1):
-        if not _have_max(Z, rowmax, out, info, r):
+        if not _have_max(Z, rowmax, out, info, r, nocount, 0):
             continue
         _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, out[r], info[r],
                    W, Wi, res)
@@ -2055,9 +2060,15 @@ def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
 
 
 @njit(cache=True)
-def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
+def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1):
     """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation."""
     n = Z.shape[1]
+    need = 0  # unmasked entries a row needs to be feasible (one cap c: c need >= K)
+    if use_const and vconst > 0.0:
+        c = min(vconst, K)
+        need = int(math.ceil(K / c))
+        while need * c < K:  # (a float product below K means an exact one below K)
+            need += 1
     W = np.empty((6, n))
     Wi = np.empty((3, n), np.int64)
     res = np.empty(64)
@@ -2065,7 +2076,7 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
     T = np.empty(72)
     gap = np.full(1, np.nan)  # carried from row to row (see _capped_candidates_const)
     for r in range(r0, r1):
-        if not _have_max(Z, rowmax, out, info, r):
+        if not _have_max(Z, rowmax, out, info, r, ninf, need):
             continue
         vrow = V[0] if use_const else V[r]
         _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res,
@@ -2073,23 +2084,26 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, r0, r1):
 
 
 @njit(cache=True, parallel=True)
-def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info):
+def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info, ninf):
     """Rows of ``clip(z - max z - tau, 0, v)`` with ``tau`` such that the row sums to ``K``.
 
     k-subsets SparseMAP: ``v = 1`` (``use_const``), ``K = k``.  Constrained sparsemax:
     ``v = V[r]`` per entry, ``K = 1``.  ``-inf`` entries and entries with ``v = 0``
     get 0.  ``info[r] = (tau_hi, tau_lo, #entries strictly inside (0, v))``, with ``tau`` in
-    the coordinates of ``z`` (NaN when no entry is strictly inside).  Chunks of rows run
-    in parallel.
+    the coordinates of ``z`` (NaN when no entry is strictly inside).  Where
+    ``rowmax[r]`` is NaN the row's maximum and its number of -inf entries (into
+    ``ninf[r]``) are computed here (``_have_max``); a row with too few unmasked entries
+    for one cap is then left at zero for the caller to refuse.  Chunks of rows run in
+    parallel.
     """
     nr = Z.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
-        _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info,
+        _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf,
                       ch * nr // nch, (ch + 1) * nr // nch)
 
 
 @njit(cache=True)
-def capped_rows_serial(Z, rowmax, V, vconst, use_const, K, out, info):
+def capped_rows_serial(Z, rowmax, V, vconst, use_const, K, out, info, ninf):
     """``capped_rows`` on one thread (small inputs: no thread start-up)."""
-    _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, 0, Z.shape[0])
+    _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, 0, Z.shape[0])
