@@ -2012,7 +2012,7 @@ def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
         pos[kept] = pos[j]
         kept += 1
     k = kept
-    if k > 8:  # a float64 solve narrows the bracket; entries at or below it are zeros
+    if k > 2:  # a float64 solve narrows the bracket; entries at or below it are zeros
         loh, lol, hih, hil = _capped_tighten(th, tl, vv, k, K, loh, lol, hih, hil)
         kept = 0
         for j in range(k):
