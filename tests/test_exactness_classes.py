@@ -437,12 +437,14 @@ def _tau_mp(t, a):
 
 
 def test_count_bound_is_below_tau():
-    from hfy_reference._kernels.simplex import _count_bound
+    from hfy_reference._kernels.simplex import _count_bound, power_table
 
     for t, a in _count_bound_cases():
         th = np.array(t)
-        bound = _count_bound(th, len(th), a)
+        bound = _count_bound(th, len(th), a, np.empty(0))
         assert -1.0 <= bound <= _tau_mp(t, a), (len(t), a)
+        # the powers tabulated once per batch give the same bound, bit for bit
+        assert _count_bound(th, len(th), a, power_table(a, len(th) + 5)) == bound
 
 
 def test_count_bound_negative_control():

@@ -494,8 +494,25 @@ def _anchored_solve(th, tl, zc, k, nin, a, alo, c, dh, dl, out):
     out[3] = nin
 
 
+_NB = 64  # bins of _count_bound
+
+
 @njit(cache=True)
-def _count_bound(th, k, a):
+def power_table(a, n):
+    """The powers ``_count_bound`` needs for exponent ``a`` and rows of ``n`` entries,
+    computed once for many rows: ``[0, _NB]`` hold ``(d/_NB - 2**-40)^a`` (``d`` bins
+    apart), ``_NB + 1 + M`` holds ``M^(-1/a)`` for ``M = 0 ... n``."""
+    t = np.empty(_NB + 2 + n)
+    for d in range(_NB + 1):
+        b = d / _NB - 2.0**-40
+        t[d] = (b * b if a == 2.0 else b**a) if b > 0.0 else 0.0
+    for mm in range(n + 1):
+        t[_NB + 1 + mm] = float(mm) ** (-1.0 / a) if mm > 0 else np.inf
+    return t
+
+
+@njit(cache=True)
+def _count_bound(th, k, a, ptab):
     """A lower bound on ``tau`` (better than -1) from a histogram of the candidates.
 
     On 64 bins of ``[-1, 0]`` with lower edges ``e_j``, every entry of bin ``j`` has
@@ -504,10 +521,12 @@ def _count_bound(th, k, a):
     ``L(y) > 1`` also ``G(y) > 1``, i.e. ``y < tau``; the largest such edge is found by
     bisection on the edges (``L`` decreases), and it is combined with the count bound
     ``tau >= y - M**(-1/a)`` (``M`` entries have ``t >= y``: else those ``M`` terms
-    alone would sum to more than 1).
+    alone would sum to more than 1).  ``ptab``: ``power_table(a, n)`` (or empty: the
+    powers are then computed here).
     """
-    nb = 64
+    nb = _NB
     eps = 2.0**-40
+    tab = ptab.shape[0] > 0
     cnt = np.zeros(nb + 1, np.int64)
     for i in range(k):
         j = int((th[i] + 1.0) * nb)
@@ -520,8 +539,11 @@ def _count_bound(th, k, a):
     m = 0
     for j in range(nb, 0, -1):
         m += cnt[j]
+        y = (j / nb - 1.0) - eps
+        if y <= best:  # lower edges only decrease, and M**(-1/a) > 0
+            break
         if m > 0:
-            y = (j / nb - 1.0) - eps - float(m) ** (-1.0 / a)
+            y -= ptab[nb + 1 + m] if tab else float(m) ** (-1.0 / a)
             if y > best:
                 best = y
     # bisection on the edges for the largest i with L(e_i) > 1 (L(e_0) may not be)
@@ -529,12 +551,14 @@ def _count_bound(th, k, a):
     hi = nb
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        y = mid / nb - 1.0
         g = 0.0
         for j in range(mid + 1, nb + 1):
             if cnt[j] > 0:
-                b = (j - mid) / nb - eps
-                g += cnt[j] * (b * b if a == 2.0 else b**a)
+                if tab:
+                    g += cnt[j] * ptab[j - mid]
+                else:
+                    b = (j - mid) / nb - eps
+                    g += cnt[j] * (b * b if a == 2.0 else b**a)
         if g > 1.0 + 1e-9:
             lo = mid
         else:
@@ -547,7 +571,7 @@ def _count_bound(th, k, a):
 
 
 @njit(cache=True)
-def _newton_norm_support(th, tl, zc, k, a):
+def _newton_norm_support(th, tl, zc, k, a, ptab):
     """Support for ``a > 1`` by Newton's method on ``h(tau) = ||[t - tau]_+||_a - 1``.
 
     ``h`` is convex and decreasing (a norm of coordinatewise convex, non-negative
@@ -558,7 +582,7 @@ def _newton_norm_support(th, tl, zc, k, a):
     the caller polishes and checks: entries between the iterate and the root are
     recovered by the support check.
     """
-    x = _count_bound(th, k, a)
+    x = _count_bound(th, k, a, ptab)
     n = k
     inv = 1.0 / a
     for _ in range(100):
@@ -646,8 +670,8 @@ def _bisect_support(th, tl, zc, k, a, mode):
 
 
 @njit(cache=True)
-def power_threshold(th, tl, zc, k, a, alo, c, anchored, method, dh, dl, out, m=0.0,
-                    lazy=False):
+def power_threshold(th, tl, zc, k, a, alo, c, anchored, method, dh, dl, out, m, lazy,
+                    ptab):
     """Solve ``sum_i [t_i - tau]_+^a = 1`` for the threshold ``tau``.
 
     ``th + tl`` (double-double, length >= ``k``) are the candidate values
@@ -682,7 +706,7 @@ def power_threshold(th, tl, zc, k, a, alo, c, anchored, method, dh, dl, out, m=0
     x0 = np.nan
     # (a = 2: pivoting is cheaper on a few candidates, Newton's method on many)
     if lazy or (method == METHOD_PIVOT and a > 1.0 and (mode == 3 or (mode == 2 and k > 64))):
-        nin, x0 = _newton_norm_support(th, tl, zc, k, a)
+        nin, x0 = _newton_norm_support(th, tl, zc, k, a, ptab)
         # the iterates stay below the root (up to rounding): entries left behind well
         # below the last one are outside the support for good, and are not checked again
         cut = x0 - 2.0**-30 * (abs(x0) + 1.0)
@@ -792,7 +816,8 @@ def _is_candidate(h, lw):
 
 
 @njit(cache=True)
-def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res):
+def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res, ptab,
+               hint):
     """One row of entmax / normmax / sparsemax (see ``power_rows``); ``W`` (5, n),
     ``Wi`` (1, n) and ``res`` (8,) are scratch space."""
     th = W[0]
@@ -804,7 +829,7 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
     # conservative pre-test: z > m - (1 + 1e-9)/c - 4e-16 |m| keeps every entry with
     # c (z - m) > -1 (and a few more); the exact double-double test follows
     thr = m - (1.0 + 1e-9) / c - 4e-16 * abs(m)
-    kc = _collect_above(z, thr, zc, pos, out)
+    kc = _collect_above(z, thr, zc, pos, out, hint)
     amode = exp_mode(a)
     # many candidates for Newton's method on the norm: their exact double-doubles are
     # computed only for the entries it leaves in play (power_threshold, ``lazy``)
@@ -824,7 +849,8 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
             pos[k] = pos[q]
             k += 1
     anchored = (not normalize) and a < 1.0
-    power_threshold(th, tl, zc, k, a, alo, c, anchored, method, W[3], W[4], res, m, lazy)
+    power_threshold(th, tl, zc, k, a, alo, c, anchored, method, W[3], W[4], res, m, lazy,
+                    ptab)
     uh, ul = res[0], res[1]
     nsupp = int(res[2])
     kind = res[3]  # 0: tau, 1: tied support, 2: anchored at z_j
@@ -904,11 +930,13 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
     nocount = np.empty(0, np.int64)
+    ptab = power_table(a, n) if a > 1.0 else np.empty(0)
+    hint = np.zeros(1, np.int64)  # _collect_above's choice, from row to row
     for r in range(r0, r1):
         if not _have_max(Z, rowmax, out, info, r, nocount, 0):
             continue
         _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, out[r], info[r],
-                   W, Wi, res)
+                   W, Wi, res, ptab, hint)
 
 
 @njit(cache=True, parallel=True)
@@ -949,9 +977,11 @@ def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
+    noptab = np.empty(0)  # (one alpha per row: the powers are computed per row)
+    hint = np.zeros(1, np.int64)
     for r in range(r0, r1):
         _power_row(Z[r], rowmax[r], C[r], A[r], ALO[r], E[r], ELO[r], normalize, method,
-                   out[r], info[r], W, Wi, res)
+                   out[r], info[r], W, Wi, res, noptab, hint)
 
 
 @njit(cache=True, parallel=True)
@@ -1805,29 +1835,35 @@ def _collect_all_above(z, thr, th, pos):
 
 
 @njit(cache=True)
-def _collect_above(z, thr, th, pos, out):
+def _collect_above(z, thr, th, pos, out, hint):
     """``th[:k], pos[:k]``: the entries ``z_i > thr`` and their indices, in index order.
     Returns ``k``; ``out`` (the row's output) is set to zero on the way.
 
-    A counting pass (vectorized; it also writes the zeros, saving a pass over long
-    rows) chooses the loop: a branch when few entries are kept, else a branch-free
-    loop that stores every entry and advances only for the kept ones (measured per row
-    of 1000: the branch costs 0.5 us at 2 % kept but 3.2 us at 40 %, mispredicted;
-    branch-free 0.6 us at any rate)."""
+    One pass, of one of two kinds: a branch (cheap when few entries are kept), or a
+    branch-free loop that stores every index and advances only for the kept ones
+    (measured per row of 1000: the branch costs 0.5 us at 2 % kept but 3.2 us at 40 %,
+    mispredicted; branch-free 0.6 us at any rate).  ``hint[0]`` chooses: 1 when the
+    previous row of the batch kept at least 1/16 of its entries (rows tend to be
+    alike); it is updated here.  Both kinds give the same result.
+    """
     n = z.shape[0]
-    cnt = 0
-    for i in range(n):
-        cnt += 1 if z[i] > thr else 0
-        out[i] = 0.0
-    if 16 * cnt >= n:
-        return _collect_all_above(z, thr, th, pos)
     k = 0
-    for i in range(n):
-        zi = z[i]
-        if zi > thr:
-            th[k] = zi
+    if hint[0] == 1:
+        for i in range(n):
+            out[i] = 0.0
             pos[k] = i
-            k += 1
+            k += 1 if z[i] > thr else 0
+        for j in range(k):
+            th[j] = z[pos[j]]
+    else:
+        for i in range(n):
+            out[i] = 0.0
+            zi = z[i]
+            if zi > thr:
+                th[k] = zi
+                pos[k] = i
+                k += 1
+    hint[0] = 1 if 16 * k >= n else 0
     return k
 
 
@@ -1844,7 +1880,7 @@ def _kth_largest(x, n, kk, heap):
 
 
 @njit(cache=True)
-def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out):
+def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out, hint):
     """Candidates of a row with one cap ``c`` for every entry (the fast path of
     ``_capped_row``): returns ``(k, zk)`` with ``zk = z_(kk)`` (the ``kk``-th largest
     score) and ``th[:k], pos[:k]`` every entry above ``zk - c`` (and maybe a few more),
@@ -1862,7 +1898,7 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out):
     """
     if kk == 1:
         thr = m - c - 2.0**-50 * (abs(m) + c)
-        return _collect_above(z, thr, th, pos, out), m
+        return _collect_above(z, thr, th, pos, out, hint), m
     for i in range(z.shape[0]):
         out[i] = 0.0
     k = -1
@@ -1885,7 +1921,8 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out):
 
 
 @njit(cache=True)
-def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, gap):
+def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, gap,
+                hint):
     """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,), ``E`` (64,)
     and ``T`` (72,) scratch.
 
@@ -1918,7 +1955,7 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, g
     vv = W[3]
     pos = Wi[0]
     if small and vconst > 0.0:
-        k, zk = _capped_candidates_const(z, m, c, kk, gap[0], th, pos, res, out)
+        k, zk = _capped_candidates_const(z, m, c, kk, gap[0], th, pos, res, out, hint)
         if k >= 0:
             for j in range(k):
                 vv[j] = c
@@ -2075,12 +2112,13 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1):
     E = np.empty(64)
     T = np.empty(72)
     gap = np.full(1, np.nan)  # carried from row to row (see _capped_candidates_const)
+    hint = np.zeros(1, np.int64)  # and _collect_above's choice
     for r in range(r0, r1):
         if not _have_max(Z, rowmax, out, info, r, ninf, need):
             continue
         vrow = V[0] if use_const else V[r]
         _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res,
-                    E, T, gap)
+                    E, T, gap, hint)
 
 
 @njit(cache=True, parallel=True)
