@@ -222,3 +222,28 @@ def test_short_rows_by_groups_equal_rows_one_by_one(n):
         assert L[i] == H.logsumexp(Z[i])
         worst, worst_sub, same = _softmax_errors(Z[i])
         assert same and worst <= 1.0 and worst_sub <= 1.0, (i, worst, worst_sub)
+
+
+@pytest.mark.parametrize("n", [65537, 70001])
+def test_long_rows_without_row_long_scratch_are_bitwise_the_same(n):
+    """Rows longer than 2**16 keep only one block of low parts (the second pass recomputes
+    them): softmax and logsumexp equal the one-row kernels bit for bit, masks and
+    large spreads included."""
+    from hfy_reference._kernels import simplex as K
+
+    rng = np.random.default_rng(n)
+    for scale in (1.0, 40.0, 400.0):
+        z = rng.standard_normal((1, n)) * scale
+        if scale == 40.0:
+            z[0, ::7] = -np.inf
+        m = np.array([z[np.isfinite(z)].max()])
+        o = np.empty_like(z)
+        K.softmax_rows_serial(z, m, o)
+        scratch = (np.empty(256, np.int64), np.empty(32), np.empty(32))
+        want = np.empty(n)
+        K._softmax_row_s(z[0], m[0], want, np.empty(n), *scratch)
+        assert np.array_equal(o[0], want)
+        lse = np.empty(1)
+        K.logsumexp_rows_serial(z, m, lse)
+        sh, sl = K._exp_sum(z[0], m[0], np.empty(n), np.empty(n), *scratch)
+        assert lse[0] == np.log(sh) + sl / sh

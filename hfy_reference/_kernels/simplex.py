@@ -495,13 +495,16 @@ def _anchored_solve(th, tl, zc, k, nin, a, alo, c, dh, dl, out):
 
 
 _NB = 64  # bins of _count_bound
+_MT = 4096  # counts tabulated by power_table
 
 
 @njit(cache=True)
 def power_table(a, n):
     """The powers ``_count_bound`` needs for exponent ``a`` and rows of ``n`` entries,
     computed once for many rows: ``[0, _NB]`` hold ``(d/_NB - 2**-40)^a`` (``d`` bins
-    apart), ``_NB + 1 + M`` holds ``M^(-1/a)`` for ``M = 0 ... n``."""
+    apart), ``_NB + 1 + M`` holds ``M^(-1/a)`` for ``M = 0 ... min(n, _MT)`` (larger
+    counts are computed when needed: long rows stay cheap in time and memory)."""
+    n = min(n, _MT)
     t = np.empty(_NB + 2 + n)
     for d in range(_NB + 1):
         b = d / _NB - 2.0**-40
@@ -543,7 +546,7 @@ def _count_bound(th, k, a, ptab):
         if y <= best:  # lower edges only decrease, and M**(-1/a) > 0
             break
         if m > 0:
-            y -= ptab[nb + 1 + m] if tab else float(m) ** (-1.0 / a)
+            y -= ptab[nb + 1 + m] if tab and m <= _MT else float(m) ** (-1.0 / a)
             if y > best:
                 best = y
     # bisection on the edges for the largest i with L(e_i) > 1 (L(e_0) may not be)
@@ -1073,6 +1076,7 @@ def rowmax_rows(Z, out, ninf):
 _SM_BLOCK = 256  # entries per block of the vectorized exp
 _SM_LANES = 32  # independent TwoSum accumulators of the sum
 _SM_SHORT = 128  # rows up to this length: several per exp loop, one TwoSum chain each
+_SM_LONG = 1 << 16  # longer rows keep no low parts (_softmax_long): O(block) scratch
 _INV_LN2 = 1.4426950408889634
 _ROUND_SHIFT = 6755399441055744.0  # 1.5 * 2**52: (x + S) - S rounds x to an integer
 _LN2_HI = 0.6931471805598903  # ln 2 truncated to 41 significant bits
@@ -1292,6 +1296,48 @@ def _quotient(o, lo, sh, sl):
 
 
 @njit(cache=True)
+def _sum_long(row, m, oh, lob, kb, acc, err):
+    """The sum ``(sh, sl)`` of ``exp(row - m)`` as ``_exp_sum`` computes it (the same
+    lanes, bit for bit), keeping the low parts of one block at a time only (``lob``:
+    ``_SM_BLOCK`` entries); ``oh`` receives the high parts (row-long, or block-long when
+    ``len(oh) == _SM_BLOCK``: then it is overwritten block after block)."""
+    f = kb.view(np.float64)
+    n = row.shape[0]
+    per_block = oh.shape[0] < n
+    L = min(n, _SM_LANES)
+    acc[:L] = 0.0
+    err[:L] = 0.0
+    for i0 in range(0, n, _SM_BLOCK):
+        i1 = min(i0 + _SM_BLOCK, n)
+        b0 = 0 if per_block else i0
+        hb = oh[b0:b0 + i1 - i0]
+        _exp_block(row[i0:i1], m, hb, lob[:i1 - i0], kb)
+        for j0 in range(0, i1 - i0, _SM_LANES):
+            j1 = min(j0 + _SM_LANES, i1 - i0)
+            _scale_sum_block(hb[j0:j1], lob[j0:j1], f[j0:j1], acc, err)
+    return _lanes_sum(acc, err, L)
+
+
+@njit(cache=True)
+def _softmax_long(row, m, o, lob, kb, acc, err):
+    """``_softmax_row_s`` for a long row without a row-long scratch array: the first
+    pass keeps only the sum (the low parts of each block are dropped after summing), the
+    second recomputes each block's exp pairs (the same values: the exp is deterministic)
+    and divides them.  Peak memory beyond the output: ``_SM_BLOCK`` entries, not ``n``;
+    about a third more time.  The result is that of ``_softmax_row_s``, bit for bit."""
+    f = kb.view(np.float64)
+    n = row.shape[0]
+    sh, sl = _sum_long(row, m, o, lob, kb, acc, err)
+    for i0 in range(0, n, _SM_BLOCK):
+        i1 = min(i0 + _SM_BLOCK, n)
+        _exp_block(row[i0:i1], m, o[i0:i1], lob[:i1 - i0], kb)
+        for j in range(i1 - i0):
+            o[i0 + j] *= f[j]
+            lob[j] *= f[j]
+        _quotient(o[i0:i1], lob[:i1 - i0], sh, sl)
+
+
+@njit(cache=True)
 def _softmax_row_s(row, m, o, lo, kb, acc, err):
     sh, sl = _exp_sum(row, m, o, lo, kb, acc, err)
     _quotient(o, lo, sh, sl)
@@ -1341,7 +1387,7 @@ def _softmax_chunk(Z, rowmax, out, r0, r1):
     """Rows ``r0:r1``; rows of at most ``_SM_SHORT`` entries go by groups through one
     exp loop (``_short_exp``), longer ones one by one (``_softmax_row_s``)."""
     n = Z.shape[1]
-    lo = np.empty(max(n, _SM_BLOCK))
+    lo = np.empty(max(n, _SM_BLOCK) if n <= _SM_LONG else _SM_BLOCK)
     kb = np.empty(_SM_BLOCK, np.int64)
     acc = np.empty(_SM_LANES)
     err = np.empty(_SM_LANES)
@@ -1361,6 +1407,9 @@ def _softmax_chunk(Z, rowmax, out, r0, r1):
                 _quotient(o, lo[i * n:(i + 1) * n], sh, sl)
         return
     for r in range(r0, r1):
+        if n > _SM_LONG:
+            _softmax_long(Z[r], rowmax[r], out[r], lo, kb, acc, err)
+            continue
         if r + 1 < Z.shape[0]:
             _touch(Z[r + 1], acc)
         _softmax_row_s(Z[r], rowmax[r], out[r], lo, kb, acc, err)
@@ -1385,8 +1434,8 @@ def softmax_rows_serial(Z, rowmax, out):
 @njit(cache=True)
 def _logsumexp_chunk(Z, rowmax, out, r0, r1):
     n = Z.shape[1]
-    vh = np.empty(max(n, _SM_BLOCK))
-    vl = np.empty(max(n, _SM_BLOCK))
+    vh = np.empty(max(n, _SM_BLOCK) if n <= _SM_LONG else _SM_BLOCK)
+    vl = np.empty(max(n, _SM_BLOCK) if n <= _SM_LONG else _SM_BLOCK)
     kb = np.empty(_SM_BLOCK, np.int64)
     acc = np.empty(_SM_LANES)
     err = np.empty(_SM_LANES)
@@ -1401,9 +1450,12 @@ def _logsumexp_chunk(Z, rowmax, out, r0, r1):
                 out[g0 + i] = math.log(sh) + sl / sh
         return
     for r in range(r0, r1):
-        if r + 1 < Z.shape[0]:
-            _touch(Z[r + 1], acc)
-        sh, sl = _exp_sum(Z[r], rowmax[r], vh, vl, kb, acc, err)
+        if n > _SM_LONG:  # block-long scratch only
+            sh, sl = _sum_long(Z[r], rowmax[r], vh, vl, kb, acc, err)
+        else:
+            if r + 1 < Z.shape[0]:
+                _touch(Z[r + 1], acc)
+            sh, sl = _exp_sum(Z[r], rowmax[r], vh, vl, kb, acc, err)
         out[r] = math.log(sh) + sl / sh
 
 
