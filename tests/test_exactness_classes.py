@@ -445,6 +445,7 @@ def test_count_bound_is_below_tau():
         assert -1.0 <= bound <= _tau_mp(t, a), (len(t), a)
         # the powers tabulated once per batch give the same bound, bit for bit
         assert _count_bound(th, len(th), a, power_table(a, len(th) + 5)) == bound
+        assert _count_bound(th, len(th), a, power_table(a, 2)) == bound  # short table
 
 
 def test_count_bound_negative_control():

@@ -503,7 +503,8 @@ def power_table(a, n):
     """The powers ``_count_bound`` needs for exponent ``a`` and rows of ``n`` entries,
     computed once for many rows: ``[0, _NB]`` hold ``(d/_NB - 2**-40)^a`` (``d`` bins
     apart), ``_NB + 1 + M`` holds ``M^(-1/a)`` for ``M = 0 ... min(n, _MT)`` (larger
-    counts are computed when needed: long rows stay cheap in time and memory)."""
+    counts are computed when needed: long rows stay cheap in time and memory; an empty
+    table: every power is computed when needed)."""
     n = min(n, _MT)
     t = np.empty(_NB + 2 + n)
     for d in range(_NB + 1):
@@ -546,7 +547,7 @@ def _count_bound(th, k, a, ptab):
         if y <= best:  # lower edges only decrease, and M**(-1/a) > 0
             break
         if m > 0:
-            y -= ptab[nb + 1 + m] if tab and m <= _MT else float(m) ** (-1.0 / a)
+            y -= ptab[nb + 1 + m] if m < ptab.shape[0] - nb - 1 else float(m) ** (-1.0 / a)
             if y > best:
                 best = y
     # bisection on the edges for the largest i with L(e_i) > 1 (L(e_0) may not be)
@@ -933,7 +934,8 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
     nocount = np.empty(0, np.int64)
-    ptab = power_table(a, n) if a > 1.0 else np.empty(0)
+    # (the table costs ~n powers: worth it over many rows only)
+    ptab = power_table(a, min(n, 64 * (r1 - r0))) if a > 1.0 and r1 - r0 >= 8 else np.empty(0)
     hint = np.zeros(1, np.int64)  # _collect_above's choice, from row to row
     for r in range(r0, r1):
         if not _have_max(Z, rowmax, out, info, r, nocount, 0):
