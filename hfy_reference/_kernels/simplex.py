@@ -1078,7 +1078,7 @@ def rowmax_rows(Z, out, ninf):
 _SM_BLOCK = 256  # entries per block of the vectorized exp
 _SM_LANES = 32  # independent TwoSum accumulators of the sum
 _SM_SHORT = 128  # rows up to this length: several per exp loop, one TwoSum chain each
-_SM_LONG = 1 << 16  # longer rows keep no low parts (_softmax_long): O(block) scratch
+_SM_LONG = 1 << 16  # longer rows, few of them: no low parts kept (_softmax_long)
 _INV_LN2 = 1.4426950408889634
 _ROUND_SHIFT = 6755399441055744.0  # 1.5 * 2**52: (x + S) - S rounds x to an integer
 _LN2_HI = 0.6931471805598903  # ln 2 truncated to 41 significant bits
@@ -1389,7 +1389,10 @@ def _softmax_chunk(Z, rowmax, out, r0, r1):
     """Rows ``r0:r1``; rows of at most ``_SM_SHORT`` entries go by groups through one
     exp loop (``_short_exp``), longer ones one by one (``_softmax_row_s``)."""
     n = Z.shape[1]
-    lo = np.empty(max(n, _SM_BLOCK) if n <= _SM_LONG else _SM_BLOCK)
+    # a row-long scratch is one input's worth of memory for a single row, a small part
+    # of a batch: only few long rows go without it (at a third more time)
+    nolo = n > _SM_LONG and Z.shape[0] < 8
+    lo = np.empty(_SM_BLOCK if nolo else max(n, _SM_BLOCK))
     kb = np.empty(_SM_BLOCK, np.int64)
     acc = np.empty(_SM_LANES)
     err = np.empty(_SM_LANES)
@@ -1409,7 +1412,7 @@ def _softmax_chunk(Z, rowmax, out, r0, r1):
                 _quotient(o, lo[i * n:(i + 1) * n], sh, sl)
         return
     for r in range(r0, r1):
-        if n > _SM_LONG:
+        if nolo:
             _softmax_long(Z[r], rowmax[r], out[r], lo, kb, acc, err)
             continue
         if r + 1 < Z.shape[0]:
