@@ -121,6 +121,18 @@ def _dalpha_kernel(normmax: bool, P: np.ndarray, A: np.ndarray) -> np.ndarray:
 
 
 # ---- derivatives of the maps ------------------------------------------------------
+def _one_alpha_above_1(alpha, inf_ok: bool) -> bool:
+    """One real ``alpha > 1`` (``< inf`` unless ``inf_ok``): the map then runs on the
+    power or capped engine, which can compute the row maxima itself (``defer_max``)."""
+    if isinstance(alpha, (bool, np.bool_)) or np.ndim(alpha) != 0:
+        return False
+    try:
+        x = float(alpha)
+    except (TypeError, ValueError):
+        return False
+    return x > 1.0 and (inf_ok or x < math.inf)
+
+
 def entmax_dalpha(z: ArrayLike, alpha=1.5, axis: int = -1) -> np.ndarray:
     r"""∂(α-entmax(z))/∂α, the derivative of :func:`~hfy_reference.entmax` with respect
     to α, in closed form on the support (see the module notes for the formula).
@@ -162,9 +174,10 @@ def entmax_dalpha(z: ArrayLike, alpha=1.5, axis: int = -1) -> np.ndarray:
     >>> d.round(6), abs(float(d.sum())) < 1e-15
     (array([ 0.123886, -0.123886,  0.      ]), True)
     """
-    rows = V.as_rows(z, axis)
+    rows = V.as_rows(z, axis, defer_max=_one_alpha_above_1(alpha, inf_ok=False))
     a = _alpha(alpha, rows, _ENTMAX)
     P = M.entmax_rows(rows, a)
+    rows.check_deferred()
     A = _per_row(a, rows.data.shape[0])
     inf = np.isinf(A)
     out = _dalpha_kernel(False, P, np.where(inf, 2.0, A))
@@ -194,9 +207,10 @@ def normmax_dalpha(z: ArrayLike, alpha=2.0, axis: int = -1) -> np.ndarray:
     >>> normmax_dalpha([1.0, 0.5, -1.0], alpha=2.0).round(6)
     array([-0.145882,  0.145882,  0.      ])
     """
-    rows = V.as_rows(z, axis)
+    rows = V.as_rows(z, axis, defer_max=_one_alpha_above_1(alpha, inf_ok=True))
     a = _alpha(alpha, rows, _NORMMAX)
     P = M.normmax_rows(rows, a)
+    rows.check_deferred()
     A = _per_row(a, rows.data.shape[0])
     zero = np.isinf(A) | (A == 1.0)
     out = _dalpha_kernel(True, P, np.where(zero, 2.0, A))

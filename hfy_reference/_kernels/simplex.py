@@ -982,11 +982,21 @@ def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
-    noptab = np.empty(0)  # (one alpha per row: the powers are computed per row)
+    noptab = np.empty(0)
     hint = np.zeros(1, np.int64)
+    # the count bound's table (power_table) for an alpha met on two rows in a row (rows
+    # of one alpha share it; a different alpha on every row computes its powers as needed)
+    ptab = noptab
+    tab_a = np.nan
+    prev_a = np.nan
     for r in range(r0, r1):
-        _power_row(Z[r], rowmax[r], C[r], A[r], ALO[r], E[r], ELO[r], normalize, method,
-                   out[r], info[r], W, Wi, res, noptab, hint)
+        a = A[r]
+        if a > 1.0 and a == prev_a and a != tab_a and r1 - r0 >= 8:
+            ptab = power_table(a, min(n, 64 * (r1 - r0)))
+            tab_a = a
+        prev_a = a
+        _power_row(Z[r], rowmax[r], C[r], a, ALO[r], E[r], ELO[r], normalize, method,
+                   out[r], info[r], W, Wi, res, ptab if a == tab_a else noptab, hint)
 
 
 @njit(cache=True, parallel=True)
