@@ -134,7 +134,7 @@ def _log_rough(x):
     ``f`` in ``[1/sqrt 2, sqrt 2)``, ``log f = 2 atanh(s)``, ``s = (f - 1)/(f + 1)``,
     three terms of the series (``|s| <= 0.172``: the next one is below 2e-7 |log f|).
     Enough for the term ``alo log b`` of ``dd_pow`` (``alo`` is ~1e-16 of the
-    exponent), at a quarter of the cost of ``math.log``."""
+    exponent), without a libm call."""
     f, e = math.frexp(x)
     if f < 0.7071067811865476:
         f *= 2.0
