@@ -259,6 +259,43 @@ def ksubsets_rows(rows: V.Rows, k: int) -> np.ndarray:
     return _capped(rows, np.ones((1, 1)), 1.0, True, float(k))[0]
 
 
+# ---- the Hopfield update X^T y_hat(z) without writing y_hat out (HopfieldNetwork.step) ---
+def _step(rows: V.Rows, X: np.ndarray, name: str, args: tuple, ninf: bool) -> np.ndarray:
+    """``X^T y_hat(z_r)`` for every row by the kernel ``name`` (``power_rows_step`` or
+    ``capped_rows_step``): each row's map is computed, bit for bit the map's row, into a
+    scratch row, and ``X^T p`` is summed over its support in index order; a row whose
+    support holds more than ``N/8`` entries is written out and multiplied by BLAS.
+    ``rows.rowmax`` may be NaN (deferred): the kernel then fills it in, and a row whose
+    maximum is not finite gets no result (the caller checks ``rows.rowmax``)."""
+    B, N = rows.data.shape
+    cap = max(1, N // 8)
+    out = np.empty_like(rows.data)  # never touched (nor paged in) unless a row is dense
+    info = np.empty((B, 3))
+    Vx = np.empty((B, X.shape[1]))
+    counts = np.zeros(B, np.int64)
+    extra = (np.empty(0, np.int64),) if ninf else ()
+    big = B > 1 and rows.data.size >= PARALLEL_MIN_SIZE
+    kern = getattr(_kernels(), name if big else name + "_serial")
+    kern(rows.data, rows.rowmax, *args, X, cap, out, info, *extra, Vx, counts)
+    dense = counts > cap
+    if dense.any():
+        Vx[dense] = out[dense] @ X
+    return Vx
+
+
+def power_step_rows(rows: V.Rows, X: np.ndarray, alpha: float, family: str) -> np.ndarray:
+    """``X^T y_hat(z)`` per row for α-entmax or α-normmax (``family``), one
+    ``alpha > 1`` (finite for entmax)."""
+    c, a, alo, e, elo = _exponents(alpha, family)
+    return _step(rows, X, "power_rows_step",
+                 (c, a, alo, e, elo, family == "normmax", 0), False)
+
+
+def ksubsets_step_rows(rows: V.Rows, X: np.ndarray, k: int) -> np.ndarray:
+    """``X^T mu`` per row for k-subsets SparseMAP (sparsemax for ``k = 1``)."""
+    return _step(rows, X, "capped_rows_step", (np.ones((1, 1)), 1.0, True, float(k)), True)
+
+
 def logsumexp_shifted_rows(rows: V.Rows) -> np.ndarray:
     """``log sum_i exp(z_i - max z)`` per row (in [0, log N]; no cancellation with
     ``max z`` at large scores)."""

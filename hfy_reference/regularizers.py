@@ -208,6 +208,20 @@ class Regularizer:
         of structured maps), ``None`` when there is none."""
         return self._map(rows), None
 
+    def map_products(self, rows: V.Rows, X: np.ndarray) -> np.ndarray | None:
+        r"""``X^T y_hat(z)`` per row, shape ``(rows, D)``, without writing ``y_hat`` out
+        (the Hopfield update), or ``None`` when the map has no such kernel (the default:
+        the caller forms ``y_hat`` with :meth:`map_with_bonus`).
+
+        The maps of the exact sparse engines compute each row of ``y_hat`` (bit for bit
+        the row :meth:`argmax` returns) into a scratch row and sum ``p_i x_i`` over its
+        support in index order; rows with more than ``N/8`` nonzeros are multiplied by
+        BLAS.  ``rows.rowmax`` may hold NaN ("not computed yet"): the kernel fills it in,
+        and leaves a row whose maximum is not finite without a result for the caller to
+        refuse.
+        """
+        return None
+
     def conjugate_from_map(self, Z: np.ndarray, rowmax: np.ndarray, P: np.ndarray,
                            shifted_dot: np.ndarray | None = None,
                            support: np.ndarray | None = None,
@@ -480,6 +494,14 @@ class Tsallis(Regularizer):
     def _map(self, rows):
         return M.entmax_rows(rows, self.alpha)
 
+    def map_products(self, rows, X):
+        a = self.alpha
+        if a == 2.0:
+            return M.ksubsets_step_rows(rows, X, 1)
+        if 1.0 < a < math.inf:
+            return M.power_step_rows(rows, X, a, "entmax")
+        return None
+
     def _omega(self, P):
         return tsallis_omega_rows(P, self.alpha)
 
@@ -577,6 +599,11 @@ class NormEntropy(Regularizer):
     def _map(self, rows):
         return M.normmax_rows(rows, self.alpha)
 
+    def map_products(self, rows, X):
+        if self.alpha == 1.0:
+            return None
+        return M.power_step_rows(rows, X, self.alpha, "normmax")
+
     def _omega(self, P):
         if self.alpha == 1.0:
             return P.sum(axis=1) - 1.0  # ||p||_1 - 1 (p >= 0)
@@ -654,6 +681,9 @@ class KSubsets(Regularizer):
 
     def _map(self, rows):
         return M.ksubsets_rows(rows, self.k)
+
+    def map_products(self, rows, X):
+        return M.ksubsets_step_rows(rows, X, self.k)
 
     def _omega(self, P):
         return 0.5 * np.sum(P * P, axis=1) - 0.5 * self.k

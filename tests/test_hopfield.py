@@ -42,6 +42,7 @@ from hfy_reference import (
     registry,
     sparsemap_ksubsets,
 )
+from hfy_reference import _validation as V
 from hfy_reference import theory as T
 
 EPS = np.finfo(np.float64).eps
@@ -743,3 +744,57 @@ def test_bad_input_names_the_argument():
         DenseAssociativeMemory(X, "poly", 0.5)
     with pytest.raises(ValueError, match="overflow"):
         HopfieldNetwork([[1e200, 0.0]], Shannon(), 1.0).step([1e200, 0.0])
+
+
+# ---- the step of the sparse maps never writes p out (Regularizer.map_products) ----------
+_FUSED = [Tsallis(1.5), Tsallis(1.3), Tsallis(2.0), NormEntropy(2.0), NormEntropy(5.0),
+          NormEntropy(math.inf), KSubsets(1), KSubsets(3)]
+
+
+def _support_sum(P, X):
+    """``X^T p`` per row summed over the support in index order (one numpy add per
+    support entry: the rounding of the kernel's loop)."""
+    out = np.zeros((P.shape[0], X.shape[1]))
+    for r in range(P.shape[0]):
+        v = np.zeros(X.shape[1])
+        for i in np.flatnonzero(P[r]):
+            v = v + P[r, i] * X[i]
+        out[r] = v
+    return out
+
+
+@pytest.mark.parametrize("reg", _FUSED, ids=repr)
+@pytest.mark.parametrize("B,N", [(6, 40), (24, 50_000)])  # one thread / parallel
+def test_map_products_equals_the_map_then_the_support_sum(reg, B, N):
+    # rows of spread scores (small supports) and of nearly tied scores (supports above
+    # N/8: left to BLAS), so that both branches of the kernel and their mix are exercised
+    rng = np.random.default_rng(B)
+    X = rng.standard_normal((N, 3))
+    Z = rng.standard_normal((B, N)) * 4.0
+    Z[1::3] = 1e-9 * rng.standard_normal((len(Z[1::3]), N))
+    rows = V.Rows(Z.copy(), np.full(B, np.nan), 1, Z.shape, np.dtype(np.float64))
+    got = reg.map_products(rows, X)
+    assert np.array_equal(rows.rowmax, Z.max(axis=1))  # the kernel filled the maxima in
+    assert np.array_equal(rows.data, Z)  # and left the scores alone
+    P = reg.argmax(Z)
+    dense = np.count_nonzero(P, axis=1) > N // 8
+    assert dense.any() and (~dense).any()
+    np.testing.assert_array_equal(got[~dense], _support_sum(P[~dense], X))
+    np.testing.assert_array_equal(got[dense], P[dense] @ X)
+    # independent of the kernel's order: the plain product
+    np.testing.assert_allclose(got, P @ X, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("reg", _FUSED + [Shannon()], ids=repr)
+def test_step_equals_the_support_sum_of_probabilities_and_refuses_overflow(reg):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 4))
+    Q = rng.standard_normal((5, 4))
+    net = HopfieldNetwork(X, reg, 3.0)
+    P = net.probabilities(Q)
+    sparse = np.count_nonzero(P, axis=1) <= 300 // 8
+    expect = np.where(sparse[:, None], _support_sum(P, X), P @ X)
+    np.testing.assert_array_equal(net.step(Q), expect)
+    with pytest.raises(ValueError, match="overflow"):
+        HopfieldNetwork([[1e200, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, -1.0]], reg,
+                        1.0).step([1e200, 1.0])

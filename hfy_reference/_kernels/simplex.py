@@ -906,6 +906,80 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
 
 
 @njit(cache=True)
+def _no_step():
+    """The step arguments ``(X, cap, V, counts)`` of a plain map (``cap = -1``)."""
+    return np.empty((0, 0)), -1, np.empty((0, 0)), np.empty(0, np.int64)
+
+
+@njit(cache=True)
+def support_sum(p, X, cap, v, idx):
+    """``v = sum_i p_i x_i`` (``x_i = X[i]``) over the nonzero ``p_i``, accumulated in
+    index order, their indices going to ``idx[:count]``.  Returns ``count``, or ``cap +
+    1`` (``v`` untouched) as soon as the support exceeds ``cap``."""
+    c = 0
+    for i in range(p.shape[0]):
+        if p[i] != 0.0:
+            if c == cap:
+                return cap + 1
+            idx[c] = i
+            c += 1
+    D = X.shape[1]
+    for d in range(D):
+        v[d] = 0.0
+    for t in range(c):
+        i = idx[t]
+        pi = p[i]
+        for d in range(D):
+            v[d] += pi * X[i, d]
+    return c
+
+
+@njit(cache=True)
+def _support_row(p, z, m, X, cap, v, idx):
+    """:func:`support_sum` and ``<z - m, p>`` over the support.  Returns ``(count,
+    <z - m, p>)``; ``count = cap + 1`` marks a row left to BLAS."""
+    c = support_sum(p, X, cap, v, idx)
+    lin = 0.0
+    if c <= cap:
+        for t in range(c):
+            i = idx[t]
+            lin += (z[i] - m) * p[i]
+    return c, lin
+
+
+@njit(cache=True, parallel=True)
+def support_products(P, Z, rowmax, X, cap, V, idx, counts, lin):
+    """Per row (in parallel): ``V[r] = X^T P[r]`` over the support, its indices
+    ``idx[r, :counts[r]]`` and ``lin[r] = <Z[r] - rowmax[r], P[r]>``; ``counts[r] = cap +
+    1`` marks a row whose support is larger than ``cap`` (``V[r]`` then undefined)."""
+    for r in prange(P.shape[0]):
+        c, s = _support_row(P[r], Z[r], rowmax[r], X, cap, V[r], idx[r])
+        counts[r] = c
+        lin[r] = s
+
+
+@njit(cache=True)
+def support_products_serial(P, Z, rowmax, X, cap, V, idx, counts, lin):
+    """As :func:`support_products`, one row after the other (small batches)."""
+    for r in range(P.shape[0]):
+        c, s = _support_row(P[r], Z[r], rowmax[r], X, cap, V[r], idx[r])
+        counts[r] = c
+        lin[r] = s
+
+
+@njit(cache=True)
+def _step_row(buf, X, cap, v, idx, out_row, counts, r):
+    """The Hopfield update of one row whose map is in the scratch ``buf``: ``v = X^T
+    buf`` over the support (:func:`support_sum`) when it holds at most ``cap`` entries,
+    else ``buf`` is copied to ``out_row`` for the caller's matrix product; ``counts[r]``
+    gets the support size (``cap + 1`` for a copied row)."""
+    c = support_sum(buf, X, cap, v, idx)
+    if c > cap:
+        out_row[:] = buf
+    counts[r] = c
+
+
+@njit(cache=True)
 def _have_max(Z, rowmax, out, info, r, ninf, need):
     """``rowmax[r]`` NaN means "not computed yet" (validation deferred to this pass over
     the row): compute it here, and the row's number of -inf entries into ``ninf[r]``
@@ -927,8 +1001,10 @@ def _have_max(Z, rowmax, out, info, r, ninf, need):
 
 
 @njit(cache=True)
-def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0, r1):
-    """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation."""
+def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0, r1,
+                 X, cap, V, counts):
+    """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation; with ``cap >= 0``
+    the rows of ``power_rows_step`` (see :func:`_step_row`)."""
     n = Z.shape[1]
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
@@ -937,11 +1013,18 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     # (the table costs ~n powers: worth it over many rows only)
     ptab = power_table(a, min(n, 64 * (r1 - r0))) if a > 1.0 and r1 - r0 >= 8 else np.empty(0)
     hint = np.zeros(1, np.int64)  # _collect_above's choice, from row to row
+    buf = np.empty(n if cap >= 0 else 0)
+    idx = np.empty(max(cap, 0), np.int64)
     for r in range(r0, r1):
         if not _have_max(Z, rowmax, out, info, r, nocount, 0):
             continue
-        _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, out[r], info[r],
-                   W, Wi, res, ptab, hint)
+        if cap < 0:
+            _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, out[r],
+                       info[r], W, Wi, res, ptab, hint)
+        else:
+            _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, buf,
+                       info[r], W, Wi, res, ptab, hint)
+            _step_row(buf, X, cap, V[r], idx, out[r], counts, r)
 
 
 @njit(cache=True, parallel=True)
@@ -963,14 +1046,35 @@ def power_rows(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info):
     nch = min(nr, 256)
     for ch in prange(nch):
         _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info,
-                     ch * nr // nch, (ch + 1) * nr // nch)
+                     ch * nr // nch, (ch + 1) * nr // nch, *_no_step())
 
 
 @njit(cache=True)
 def power_rows_serial(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info):
     """``power_rows`` on one thread (small inputs: no thread start-up)."""
     _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, 0,
-                 Z.shape[0])
+                 Z.shape[0], *_no_step())
+
+
+@njit(cache=True, parallel=True)
+def power_rows_step(Z, rowmax, c, a, alo, e, elo, normalize, method, X, cap, out, info,
+                    V, counts):
+    """The Hopfield update through ``power_rows``: ``V[r] = X^T p_r`` with ``p_r`` the
+    row ``r`` of ``power_rows`` (bit for bit), computed into a scratch row and never
+    written to ``out`` unless its support exceeds ``cap`` (see :func:`_step_row`)."""
+    nr = Z.shape[0]
+    nch = min(nr, 256)
+    for ch in prange(nch):
+        _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info,
+                     ch * nr // nch, (ch + 1) * nr // nch, X, cap, V, counts)
+
+
+@njit(cache=True)
+def power_rows_step_serial(Z, rowmax, c, a, alo, e, elo, normalize, method, X, cap, out,
+                           info, V, counts):
+    """``power_rows_step`` on one thread."""
+    _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, 0,
+                 Z.shape[0], X, cap, V, counts)
 
 
 # ---- one (c, a, e) per row (alpha per row, issue 18): the same row kernel, parameters
@@ -2164,8 +2268,10 @@ def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
 
 
 @njit(cache=True)
-def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1):
-    """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation."""
+def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X, cap, Vx,
+                  counts):
+    """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation; with ``cap >= 0``
+    the rows of ``capped_rows_step`` (see :func:`_step_row`)."""
     n = Z.shape[1]
     need = 0  # unmasked entries a row needs to be feasible (one cap c: c need >= K)
     if use_const and vconst > 0.0:
@@ -2180,12 +2286,19 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1):
     T = np.empty(72)
     gap = np.full(1, np.nan)  # carried from row to row (see _capped_candidates_const)
     hint = np.zeros(1, np.int64)  # and _collect_above's choice
+    buf = np.empty(n if cap >= 0 else 0)
+    idx = np.empty(max(cap, 0), np.int64)
     for r in range(r0, r1):
         if not _have_max(Z, rowmax, out, info, r, ninf, need):
             continue
         vrow = V[0] if use_const else V[r]
-        _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi, res,
-                    E, T, gap, hint)
+        if cap < 0:
+            _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi,
+                        res, E, T, gap, hint)
+        else:
+            _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, buf, info[r], W, Wi,
+                        res, E, T, gap, hint)
+            _step_row(buf, X, cap, Vx[r], idx, out[r], counts, r)
 
 
 @njit(cache=True, parallel=True)
@@ -2205,10 +2318,32 @@ def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info, ninf):
     nch = min(nr, 256)
     for ch in prange(nch):
         _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf,
-                      ch * nr // nch, (ch + 1) * nr // nch)
+                      ch * nr // nch, (ch + 1) * nr // nch, *_no_step())
 
 
 @njit(cache=True)
 def capped_rows_serial(Z, rowmax, V, vconst, use_const, K, out, info, ninf):
     """``capped_rows`` on one thread (small inputs: no thread start-up)."""
-    _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, 0, Z.shape[0])
+    _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, 0, Z.shape[0],
+                  *_no_step())
+
+
+@njit(cache=True, parallel=True)
+def capped_rows_step(Z, rowmax, V, vconst, use_const, K, X, cap, out, info, ninf, Vx,
+                     counts):
+    """The Hopfield update through ``capped_rows``: ``Vx[r] = X^T mu_r`` with ``mu_r``
+    the row ``r`` of ``capped_rows`` (bit for bit), computed into a scratch row and never
+    written to ``out`` unless its support exceeds ``cap`` (see :func:`_step_row`)."""
+    nr = Z.shape[0]
+    nch = min(nr, 256)
+    for ch in prange(nch):
+        _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf,
+                      ch * nr // nch, (ch + 1) * nr // nch, X, cap, Vx, counts)
+
+
+@njit(cache=True)
+def capped_rows_step_serial(Z, rowmax, V, vconst, use_const, K, X, cap, out, info, ninf,
+                            Vx, counts):
+    """``capped_rows_step`` on one thread."""
+    _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, 0, Z.shape[0], X,
+                  cap, Vx, counts)
