@@ -475,7 +475,7 @@ class HopfieldNetwork(_Base):
 
     def _step(self, Q):
         rows = self._scores(Q, defer=True)
-        Vv = self.reg.map_products(rows, self.X)  # the sparse maps: p is never written
+        Vv = self.reg.map_products(rows, self.X)  # p never written out, or in place
         if Vv is None:
             self._check_max(rows)
             P, _ = _map_bonus(self.reg, rows)

@@ -277,10 +277,7 @@ def _step(rows: V.Rows, X: np.ndarray, name: str, args: tuple, ninf: bool) -> np
     big = B > 1 and rows.data.size >= PARALLEL_MIN_SIZE
     kern = getattr(_kernels(), name if big else name + "_serial")
     kern(rows.data, rows.rowmax, *args, X, cap, out, info, *extra, Vx, counts)
-    dense = counts > cap
-    if dense.any():
-        Vx[dense] = out[dense] @ X
-    return Vx
+    return _dense_products(Vx, counts, cap, out, X)
 
 
 def power_step_rows(rows: V.Rows, X: np.ndarray, alpha: float, family: str) -> np.ndarray:
@@ -289,6 +286,38 @@ def power_step_rows(rows: V.Rows, X: np.ndarray, alpha: float, family: str) -> n
     c, a, alo, e, elo = _exponents(alpha, family)
     return _step(rows, X, "power_rows_step",
                  (c, a, alo, e, elo, family == "normmax", 0), False)
+
+
+def softmax_step_rows(rows: V.Rows, X: np.ndarray) -> np.ndarray | None:
+    """``X^T softmax(z)`` per row, overwriting ``rows.data`` with the softmax (bit for
+    bit :func:`softmax_rows`); the products as in ``HopfieldNetwork`` (over the support
+    of rows with at most ``N/8`` nonzeros, else BLAS).  ``None`` for rows of at most
+    ``_SM_SHORT`` (128) entries (there the map is cheap: the caller forms ``p``)."""
+    k = _kernels()
+    B, N = rows.data.shape
+    if N <= k._SM_SHORT:  # grouped rows, another summation order
+        return None
+    cap = max(1, N // 8)
+    Vx = np.empty((B, X.shape[1]))
+    counts = np.zeros(B, np.int64)
+    big = B > 1 and rows.data.size >= PARALLEL_MIN_SIZE
+    (k.softmax_rows_step if big else k.softmax_rows_step_serial)(rows.data, rows.rowmax,
+                                                                  X, cap, Vx, counts)
+    if not np.isfinite(rows.rowmax).all():
+        return Vx  # (the caller refuses the rows)
+    return _dense_products(Vx, counts, cap, rows.data, X)
+
+
+def _dense_products(Vx, counts, cap, P, X):
+    """``Vx[r] = X^T P[r]`` by BLAS for the rows whose support exceeded ``cap`` (the
+    rows of ``P`` that were written out), as ``HopfieldNetwork`` does it: one product
+    of the whole ``P`` when every row is dense."""
+    dense = counts > cap
+    if dense.all():
+        return P @ X
+    if dense.any():
+        Vx[dense] = P[dense] @ X
+    return Vx
 
 
 def ksubsets_step_rows(rows: V.Rows, X: np.ndarray, k: int) -> np.ndarray:

@@ -216,8 +216,10 @@ class Regularizer:
         The maps of the exact sparse engines compute each row of ``y_hat`` (bit for bit
         the row :meth:`argmax` returns) into a scratch row and sum ``p_i x_i`` over its
         support in index order; rows with more than ``N/8`` nonzeros are multiplied by
-        BLAS.  ``rows.rowmax`` may hold NaN ("not computed yet"): the kernel fills it in,
-        and leaves a row whose maximum is not finite without a result for the caller to
+        BLAS.  Softmax (rows longer than 128) overwrites ``rows.data`` with ``p`` (bit for
+        bit the map) and multiplies it by BLAS: the scores passed here are scratch.
+        ``rows.rowmax`` may hold NaN ("not computed yet"): the kernel fills it in, and
+        leaves a row whose maximum is not finite without a result for the caller to
         refuse.
         """
         return None
@@ -345,6 +347,9 @@ class Shannon(Regularizer):
 
     def _map(self, rows):
         return M.softmax_rows(rows)
+
+    def map_products(self, rows, X):
+        return M.softmax_step_rows(rows, X)
 
     def _omega(self, P):
         from scipy.special import xlogy
@@ -496,6 +501,8 @@ class Tsallis(Regularizer):
 
     def map_products(self, rows, X):
         a = self.alpha
+        if a == 1.0:
+            return M.softmax_step_rows(rows, X)
         if a == 2.0:
             return M.ksubsets_step_rows(rows, X, 1)
         if 1.0 < a < math.inf:

@@ -763,6 +763,19 @@ def _support_sum(P, X):
     return out
 
 
+def _step_products(P, X):
+    """``X^T p`` as ``HopfieldNetwork`` takes it: summed over the support in index order
+    for rows with at most ``N/8`` nonzeros, by BLAS for the others (one product when
+    every row is dense)."""
+    dense = np.count_nonzero(P, axis=1) > P.shape[1] // 8
+    if dense.all():
+        return P @ X
+    out = _support_sum(P, X)
+    if dense.any():
+        out[dense] = P[dense] @ X
+    return out
+
+
 @pytest.mark.parametrize("reg", _FUSED, ids=repr)
 @pytest.mark.parametrize("B,N", [(6, 40), (24, 50_000)])  # one thread / parallel
 def test_map_products_equals_the_map_then_the_support_sum(reg, B, N):
@@ -779,8 +792,7 @@ def test_map_products_equals_the_map_then_the_support_sum(reg, B, N):
     P = reg.argmax(Z)
     dense = np.count_nonzero(P, axis=1) > N // 8
     assert dense.any() and (~dense).any()
-    np.testing.assert_array_equal(got[~dense], _support_sum(P[~dense], X))
-    np.testing.assert_array_equal(got[dense], P[dense] @ X)
+    np.testing.assert_array_equal(got, _step_products(P, X))
     # independent of the kernel's order: the plain product
     np.testing.assert_allclose(got, P @ X, rtol=1e-12, atol=1e-12)
 
@@ -792,9 +804,36 @@ def test_step_equals_the_support_sum_of_probabilities_and_refuses_overflow(reg):
     Q = rng.standard_normal((5, 4))
     net = HopfieldNetwork(X, reg, 3.0)
     P = net.probabilities(Q)
-    sparse = np.count_nonzero(P, axis=1) <= 300 // 8
-    expect = np.where(sparse[:, None], _support_sum(P, X), P @ X)
-    np.testing.assert_array_equal(net.step(Q), expect)
+    np.testing.assert_array_equal(net.step(Q), _step_products(P, X))
+    # retrieve's iterates (the energy path forms p) are the steps, bit for bit
+    res = net.retrieve(Q, max_iter=3, record_path=True)
+    for t in range(res.path.shape[1] - 1):
+        np.testing.assert_array_equal(net.step(res.path[:, t]), res.path[:, t + 1])
     with pytest.raises(ValueError, match="overflow"):
         HopfieldNetwork([[1e200, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, -1.0]], reg,
                         1.0).step([1e200, 1.0])
+
+
+@pytest.mark.parametrize("B,N", [(5, 129), (3, 1000), (2, 70_000), (40, 30_000)])
+def test_softmax_in_place_is_the_softmax_bit_for_bit(B, N):
+    # the step of softmax overwrites its scratch scores with p (Shannon.map_products);
+    # every length above the grouped short rows, one thread and parallel, the long-row
+    # kernel of the map (N > 2**16, few rows), masks, huge and tiny entries
+    rng = np.random.default_rng(N)
+    Z = rng.standard_normal((B, N)) * np.array([1.0, 30.0, 1e3, 1e-8, 700.0] * 8)[:B, None]
+    Z[0, ::7] = -np.inf
+    X = rng.standard_normal((N, 3))
+    rows = V.Rows(Z.copy(), np.full(B, np.nan), 1, Z.shape, np.dtype(np.float64))
+    got = Shannon().map_products(rows, X)
+    P = Shannon().argmax(Z)
+    np.testing.assert_array_equal(rows.data, P)
+    np.testing.assert_array_equal(rows.rowmax, Z.max(axis=1))
+    np.testing.assert_array_equal(got, _step_products(P, X))
+    # a row that overflowed is left for the caller to refuse
+    Z[1, 3] = np.inf
+    rows = V.Rows(Z.copy(), np.full(B, np.nan), 1, Z.shape, np.dtype(np.float64))
+    Shannon().map_products(rows, X)
+    assert rows.rowmax[1] == np.inf and np.array_equal(rows.data[1], Z[1])
+    # short rows are left to the map (another summation order)
+    short = V.Rows(Z[:, :128].copy(), np.full(B, np.nan), 1, (B, 128), np.dtype(np.float64))
+    assert Shannon().map_products(short, X[:128]) is None

@@ -1551,6 +1551,74 @@ def softmax_rows_serial(Z, rowmax, out):
 
 
 @njit(cache=True)
+def _softmax_inplace(row, m, lo, blk, kb, acc, err):
+    """``row <- softmax(row)`` (``m = max row``) for a row of more than ``_SM_SHORT``
+    entries: bit for bit ``_softmax_row_s`` (the same exp pairs, lanes and quotient).
+    The exp pairs of each block go to the scratch ``blk`` and are then copied back: an
+    exp loop writing over its own input is not vectorized (LLVM's overlap check
+    fails), and runs at half the speed."""
+    f = kb.view(np.float64)
+    n = row.shape[0]
+    L = min(n, _SM_LANES)
+    acc[:L] = 0.0
+    err[:L] = 0.0
+    for i0 in range(0, n, _SM_BLOCK):
+        i1 = min(i0 + _SM_BLOCK, n)
+        k = i1 - i0
+        _exp_block(row[i0:i1], m, blk[:k], lo[i0:i1], kb)
+        for j0 in range(0, k, _SM_LANES):
+            j1 = min(j0 + _SM_LANES, k)
+            _scale_sum_block(blk[j0:j1], lo[i0 + j0:i0 + j1], f[j0:j1], acc, err)
+        row[i0:i1] = blk[:k]
+    sh, sl = _lanes_sum(acc, err, L)
+    _quotient(row, lo, sh, sl)
+
+
+@njit(cache=True)
+def _softmax_inplace_chunk(Z, rowmax, X, cap, V, counts, r0, r1):
+    n = Z.shape[1]
+    idx = np.empty(cap, np.int64)
+    lo = np.empty(n)
+    blk = np.empty(_SM_BLOCK)
+    kb = np.empty(_SM_BLOCK, np.int64)
+    acc = np.empty(_SM_LANES)
+    err = np.empty(_SM_LANES)
+    for r in range(r0, r1):
+        m = rowmax[r]
+        if m != m:
+            m = _row_max(Z[r])[0]
+            rowmax[r] = m
+            if not -np.inf < m < np.inf:
+                continue
+        if r + 1 < r1:
+            _touch(Z[r + 1], acc)
+        _softmax_inplace(Z[r], m, lo, blk, kb, acc, err)
+        counts[r] = support_sum(Z[r], X, cap, V[r], idx)
+
+
+@njit(cache=True, parallel=True)
+def softmax_rows_step(Z, rowmax, X, cap, V, counts):
+    """``Z <- softmax(Z)`` row by row (rows longer than ``_SM_SHORT``), bit for bit
+    ``softmax_rows``, for scores that are scratch (the Hopfield step: no second
+    ``(rows, N)`` array is written or paged in); then, as in ``support_products``,
+    ``V[r] = X^T p`` over the support of a row with at most ``cap`` nonzeros
+    (``counts[r] = cap + 1`` for the others, left to BLAS).  ``rowmax[r]`` NaN: the
+    maximum is computed here and stored; a row whose maximum is not finite is left
+    alone for the caller to refuse."""
+    R = Z.shape[0]
+    nch = min(R, 64)
+    for c in prange(nch):
+        _softmax_inplace_chunk(Z, rowmax, X, cap, V, counts, c * R // nch,
+                               (c + 1) * R // nch)
+
+
+@njit(cache=True)
+def softmax_rows_step_serial(Z, rowmax, X, cap, V, counts):
+    """``softmax_rows_step`` on one thread."""
+    _softmax_inplace_chunk(Z, rowmax, X, cap, V, counts, 0, Z.shape[0])
+
+
+@njit(cache=True)
 def _logsumexp_chunk(Z, rowmax, out, r0, r1):
     n = Z.shape[1]
     vh = np.empty(max(n, _SM_BLOCK) if n <= _SM_LONG else _SM_BLOCK)
