@@ -2138,12 +2138,13 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out, hint):
     if kk == 1:
         thr = m - c - 2.0**-50 * (abs(m) + c)
         return _collect_above(z, thr, th, pos, out, hint), m
-    for i in range(z.shape[0]):
-        out[i] = 0.0
     k = -1
-    if gap > 0.0:
+    if gap > 0.0:  # (one pass: it zeroes the output too)
         thr = m - gap - 2.0**-50 * (abs(m) + gap)
-        k = _collect_all_above(z, thr, th, pos)
+        k = _collect_above(z, thr, th, pos, out, hint)
+    else:
+        for i in range(z.shape[0]):
+            out[i] = 0.0
     if k >= kk:
         zk = _kth_largest(th, k, kk, heap)
     else:  # no guess, or too few above it: the kk-th largest of the whole row
