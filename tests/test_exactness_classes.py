@@ -479,3 +479,53 @@ def test_log_rough_within_4e_6():
     s = (math.sqrt(2.0) - 1.0) / (math.sqrt(2.0) + 1.0)
     two_terms = 2.0 * s * (1.0 + s * s / 3.0)
     assert abs(two_terms - math.log(math.sqrt(2.0))) / math.log(math.sqrt(2.0)) > 4e-6
+
+
+# 10. 1.5-entmax: a guessed candidate bound, and tau from the support alone
+def _entmax15_tau(Z):
+    """``(tau_hi, tau_lo)`` per row from the power kernel, one thread (rows in order)."""
+    from hfy_reference._kernels import simplex as S
+
+    c, a, alo, e, elo = M._exponents(1.5, "entmax")
+    out = np.empty_like(Z)
+    info = np.empty((Z.shape[0], 3))
+    S.power_rows_serial(Z, Z.max(axis=1), c, a, alo, e, elo, False, 0, out, info)
+    return out, info[:, :2]
+
+
+def test_entmax15_tau_depends_on_the_support_only():
+    # the same support in another order, and with other candidates below tau: the
+    # double-double tau is the same bits (the support is sorted by value and the polish
+    # starts from its closed form), which is what makes the guessed bound safe
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        n = int(rng.integers(5, 200))
+        z = rng.standard_normal(n) * float(rng.choice([0.05, 0.3, 1.0, 3.0]))
+        p, tau = _entmax15_tau(z[None, :])
+        supp = p[0] > 0
+        cut = z[supp].min() if supp.any() else z.max()
+        # extra entries between tau and max z - 2 (candidates, never in the support)
+        tau_z = z.max() + 2.0 * tau[0, 0]
+        lo_c = z.max() - 2.0 + 1e-9
+        hi_c = min(tau_z, cut) - 1e-12
+        if hi_c <= lo_c:
+            continue
+        extra = rng.uniform(lo_c, hi_c, size=int(rng.integers(1, 80)))
+        perm = rng.permutation(n)
+        z2 = np.concatenate([z[perm], extra])
+        p2, tau2 = _entmax15_tau(z2[None, :])
+        assert np.array_equal(tau2, tau), trial
+        assert np.array_equal(p2[0, :n], p[0, perm]) and not p2[0, n:].any(), trial
+
+
+def test_entmax15_guessed_bound_never_changes_a_row():
+    rng = np.random.default_rng(11)
+    Z = _mixed_batch(rng, 40)
+    scale = rng.choice([0.2, 1.0, 4.0], 40)[:, None]
+    Z = np.concatenate([Z, rng.standard_normal((40, 40)) * scale])
+    P = H.entmax(Z, 1.5)
+    rev = H.entmax(Z[::-1], 1.5)[::-1]  # another history of guesses
+    for r, z in enumerate(Z):
+        one = H.entmax(z, 1.5)  # a row alone: no guess
+        assert np.array_equal(P[r], one), r
+        assert np.array_equal(rev[r], one), r

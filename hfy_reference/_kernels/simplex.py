@@ -186,6 +186,35 @@ def swap3(th, tl, zc, i, j):
 
 
 @njit(cache=True)
+def _canonical_order(th, tl, zc, n):
+    """Sort the first ``n`` candidates by decreasing ``th + tl`` (double-double order;
+    entries equal in both parts are the same number, so their order does not matter):
+    an order that depends on the values only.  Insertion sort on short supports, else a
+    sort of the high parts with the runs of equal high parts then ordered by ``tl``."""
+    if n > 48:
+        order = np.argsort(th[:n])[::-1]
+        sh = th[:n][order].copy()
+        sl = tl[:n][order].copy()
+        sz = zc[:n][order].copy()
+        th[:n] = sh
+        tl[:n] = sl
+        zc[:n] = sz
+    for i in range(1, n):  # (sorted by th already when n > 48: only ties move)
+        h = th[i]
+        lw = tl[i]
+        zz = zc[i]
+        j = i - 1
+        while j >= 0 and (th[j] < h or (th[j] == h and tl[j] < lw)):
+            th[j + 1] = th[j]
+            tl[j + 1] = tl[j]
+            zc[j + 1] = zc[j]
+            j -= 1
+        th[j + 1] = h
+        tl[j + 1] = lw
+        zc[j + 1] = zz
+
+
+@njit(cache=True)
 def exp_mode(a):
     if a == 0.0:
         return 0
@@ -784,7 +813,14 @@ def power_threshold(th, tl, zc, k, a, alo, c, anchored, method, dh, dl, out, m, 
             w = float(nin) ** (-1.0 / a)
             uh, ul = dd_add(th[0], tl[0], -w, 0.0)
         else:
-            if x0 == x0:  # from the Newton phase: already converged in float64
+            if mode == 2:
+                # tau from the support alone (its values in decreasing order, the
+                # closed-form start): the same bits whichever candidates below tau were
+                # given, so a guessed candidate bound (_power_row) cannot change a row
+                _canonical_order(th, tl, zc, nin)
+                x = _initial_tau(th, tl, nin, a, mode, lo, hi)
+                x0 = np.nan
+            elif x0 == x0:  # from the Newton phase: already converged in float64
                 x = x0
                 x0 = np.nan
             else:
@@ -820,19 +856,20 @@ def _is_candidate(h, lw):
 
 
 @njit(cache=True)
-def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res, ptab,
-               hint):
-    """One row of entmax / normmax / sparsemax (see ``power_rows``); ``W`` (5, n),
-    ``Wi`` (1, n) and ``res`` (8,) are scratch space."""
+def _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab, hint):
+    """Collect the candidates of a row, every entry with ``t = c (z - m) > -g``
+    (``0 < g <= 1``; ``g = 1`` is every possible one: ``tau >= -1``), and solve for
+    ``tau`` on them (``power_threshold``, into ``res``).  Returns their number ``k``
+    (``W``, ``Wi`` hold them, the support first); ``out`` is zeroed."""
     th = W[0]
     tl = W[1]
     zc = W[2]
     pos = Wi[0]
     ch_ok = c < _C_MAX_DD
     k = 0
-    # conservative pre-test: z > m - (1 + 1e-9)/c - 4e-16 |m| keeps every entry with
-    # c (z - m) > -1 (and a few more); the exact double-double test follows
-    thr = m - (1.0 + 1e-9) / c - 4e-16 * abs(m)
+    # conservative pre-test: z > m - g (1 + 1e-9)/c - 4e-16 |m| keeps every entry with
+    # c (z - m) > -g (and a few more); the exact double-double test follows
+    thr = m - (g + 1e-9 * g) / c - 4e-16 * abs(m)
     kc = _collect_above(z, thr, zc, pos, out, hint)
     amode = exp_mode(a)
     # many candidates for Newton's method on the norm: their exact double-doubles are
@@ -855,6 +892,39 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
     anchored = (not normalize) and a < 1.0
     power_threshold(th, tl, zc, k, a, alo, c, anchored, method, W[3], W[4], res, m, lazy,
                     ptab)
+    return k
+
+
+@njit(cache=True)
+def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res, ptab,
+               hint, gap):
+    """One row of entmax / normmax / sparsemax (see ``power_rows``); ``W`` (5, n),
+    ``Wi`` (1, n) and ``res`` (8,) are scratch space.
+
+    For 1.5-entmax (``a = 2``) the candidates are first collected above a
+    guess ``-g`` of ``tau`` (``g = gap[0]``: from the previous rows, which tend to be
+    alike).  The guess is checked: if the ``tau`` found on those candidates is
+    ``>= -g``, every entry left out has ``t < -g <= tau`` and is outside the support,
+    so ``tau`` solves the row's equation; else the row is solved again on every
+    candidate.  The ``tau`` of ``a = 2`` depends on the support only
+    (``power_threshold``), so the guess never changes a bit of the result.
+    """
+    th = W[0]
+    tl = W[1]
+    pos = Wi[0]
+    ch_ok = c < _C_MAX_DD
+    guessing = a == 2.0 and method == METHOD_PIVOT and not normalize
+    g = gap[0] if guessing and gap[0] < 1.0 else 1.0  # (NaN: no guess yet)
+    k = _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab, hint)
+    if g < 1.0 and not (res[3] == 0.0 and (res[0] > -g or (res[0] == -g and res[1] >= 0.0))):
+        k = _power_solve(z, m, c, a, alo, 1.0, normalize, method, out, W, Wi, res, ptab,
+                         hint)
+    if guessing and res[3] == 0.0:
+        # the next row's guess: a margin over this row's -tau, or the previous guess
+        # decaying by 3 % a row (after a row with a far larger -tau)
+        want = 1.15 * -res[0] + 1e-3
+        gp = gap[0]
+        gap[0] = min(1.0, max(want, 0.97 * gp) if gp == gp else want)
     uh, ul = res[0], res[1]
     nsupp = int(res[2])
     kind = res[3]  # 0: tau, 1: tied support, 2: anchored at z_j
@@ -1013,6 +1083,7 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     # (the table costs ~n powers: worth it over many rows only)
     ptab = power_table(a, min(n, 64 * (r1 - r0))) if a > 1.0 and r1 - r0 >= 8 else np.empty(0)
     hint = np.zeros(1, np.int64)  # _collect_above's choice, from row to row
+    gap = np.full(1, np.nan)  # and _power_row's guess
     buf = np.empty(n if cap >= 0 else 0)
     idx = np.empty(max(cap, 0), np.int64)
     for r in range(r0, r1):
@@ -1020,10 +1091,10 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
             continue
         if cap < 0:
             _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, out[r],
-                       info[r], W, Wi, res, ptab, hint)
+                       info[r], W, Wi, res, ptab, hint, gap)
         else:
             _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, buf,
-                       info[r], W, Wi, res, ptab, hint)
+                       info[r], W, Wi, res, ptab, hint, gap)
             _step_row(buf, X, cap, V[r], idx, out[r], counts, r)
 
 
@@ -1088,6 +1159,7 @@ def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r
     res = np.empty(8)
     noptab = np.empty(0)
     hint = np.zeros(1, np.int64)
+    gap = np.full(1, np.nan)
     # the count bound's table (power_table) for an alpha met on two rows in a row (rows
     # of one alpha share it; a different alpha on every row computes its powers as needed)
     ptab = noptab
@@ -1098,9 +1170,11 @@ def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r
         if a > 1.0 and a == prev_a and a != tab_a and r1 - r0 >= 8:
             ptab = power_table(a, min(n, 64 * (r1 - r0)))
             tab_a = a
+        if a != prev_a:
+            gap[0] = np.nan  # (the guess is in the units of one alpha)
         prev_a = a
         _power_row(Z[r], rowmax[r], C[r], a, ALO[r], E[r], ELO[r], normalize, method,
-                   out[r], info[r], W, Wi, res, ptab if a == tab_a else noptab, hint)
+                   out[r], info[r], W, Wi, res, ptab if a == tab_a else noptab, hint, gap)
 
 
 @njit(cache=True, parallel=True)
