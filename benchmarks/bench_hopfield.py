@@ -16,16 +16,26 @@ same two products (the loop is over updates only: no Python loop over patterns).
 Timings are the best of a few repeats, measured in the same run (ratios, not absolute
 numbers, are what compare across machines).  Nothing here asserts: the tests never
 time anything.
+
+OpenBLAS keeps its worker threads spinning for a while after each product (about
+``2**28`` cycles by default): on a machine with few cores they compete with the map's
+threads, which run right after the first product.  ``OPENBLAS_THREAD_TIMEOUT=4 python
+benchmarks/bench_hopfield.py`` makes them sleep at once; the header says which applies.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
 
-from hfy_reference import (
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # the checkout, not an installed copy
+
+from hfy_reference import (  # noqa: E402
     HopfieldNetwork,
     KSubsets,
     NormEntropy,
@@ -101,6 +111,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes, one repeat")
     args = ap.parse_args(argv)
+    import numba
+
+    spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT", "default (2**28 cycles)")
+    print(f"numpy {np.__version__}, numba {numba.__version__}, "
+          f"{numba.get_num_threads()} threads; OPENBLAS_THREAD_TIMEOUT = {spin}")
     regs = [Shannon(), Tsallis(1.5), Tsallis(2.0), NormEntropy(2.0), NormEntropy(5.0),
             KSubsets(2)]
     if args.quick:
