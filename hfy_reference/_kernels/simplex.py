@@ -1089,12 +1089,10 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     for r in range(r0, r1):
         if not _have_max(Z, rowmax, out, info, r, nocount, 0):
             continue
-        if cap < 0:
-            _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, out[r],
-                       info[r], W, Wi, res, ptab, hint, gap)
-        else:
-            _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, buf,
-                       info[r], W, Wi, res, ptab, hint, gap)
+        o = out[r] if cap < 0 else buf
+        _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, o, info[r], W, Wi,
+                   res, ptab, hint, gap)
+        if cap >= 0:
             _step_row(buf, X, cap, V[r], idx, out[r], counts, r)
 
 
@@ -2212,13 +2210,12 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out, hint):
     if kk == 1:
         thr = m - c - 2.0**-50 * (abs(m) + c)
         return _collect_above(z, thr, th, pos, out, hint), m
+    for i in range(z.shape[0]):
+        out[i] = 0.0
     k = -1
-    if gap > 0.0:  # (one pass: it zeroes the output too)
+    if gap > 0.0:
         thr = m - gap - 2.0**-50 * (abs(m) + gap)
-        k = _collect_above(z, thr, th, pos, out, hint)
-    else:
-        for i in range(z.shape[0]):
-            out[i] = 0.0
+        k = _collect_all_above(z, thr, th, pos)
     if k >= kk:
         zk = _kth_largest(th, k, kk, heap)
     else:  # no guess, or too few above it: the kk-th largest of the whole row
@@ -2435,12 +2432,10 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X
         if not _have_max(Z, rowmax, out, info, r, ninf, need):
             continue
         vrow = V[0] if use_const else V[r]
-        if cap < 0:
-            _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, out[r], info[r], W, Wi,
-                        res, E, T, gap, hint)
-        else:
-            _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, buf, info[r], W, Wi,
-                        res, E, T, gap, hint)
+        o = out[r] if cap < 0 else buf
+        _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, o, info[r], W, Wi, res, E,
+                    T, gap, hint)
+        if cap >= 0:
             _step_row(buf, X, cap, Vx[r], idx, out[r], counts, r)
 
 
