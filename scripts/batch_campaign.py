@@ -1,0 +1,102 @@
+"""Batches against rows, and against 50 digits, for the engines that carry state from row
+to row (outside CI).
+
+The kernels carry guesses from one row of a batch to the next (the capped engine's bound
+on the k-th largest score, 1.5-entmax's guess of tau, the branch kind of the candidate
+scan).  None of them may change a bit of a row: each batch is compared, row by row and
+bit for bit, with the same rows mapped one at a time (a single row carries no guess),
+and its first rows with the 50-digit reference of ``scripts/adversarial_search.py``.
+
+Rows are drawn from eight kinds, mixed within a batch: N(0, 1); N(0, 1) times
+``10**U(-12, 3)``; quarter-integer ties; ``±10**U(100, 300)`` spreads; one entry lifted
+by up to 3; near-ties ``c + 2**-(30 ... 60) N(0, 1)``; a shift of 1e15; non-positive
+scores with maximum 0.  2 to 59 entries, 2 to 39 rows.
+
+Usage (from the repository root)::
+
+    nice -n 10 python scripts/batch_campaign.py --minutes 8 --seed 11
+
+It prints, per map, the rows compared with the reference, the largest error in ulp
+(relative) and the number of rows whose batch result differed from the row alone (each
+such row is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import adversarial_search as A  # noqa: E402
+
+import hfy_reference as H  # noqa: E402
+
+MAPS = {
+    "1.5-entmax": (lambda z: H.entmax(z, 1.5), lambda z: A._ref_entmax(z, 1.5)),
+    "2-normmax": (lambda z: H.normmax(z, 2.0), lambda z: A._ref_normmax(z, 2.0)),
+    "1.3-entmax": (lambda z: H.entmax(z, 1.3), lambda z: A._ref_entmax(z, 1.3)),
+}
+
+
+def row(rng, n):
+    kind = int(rng.integers(0, 8))
+    if kind == 0:
+        return rng.standard_normal(n)
+    if kind == 1:
+        return rng.standard_normal(n) * 10 ** rng.uniform(-12, 3)
+    if kind == 2:
+        return np.round(rng.standard_normal(n) * 4) / 4
+    if kind == 3:
+        return rng.standard_normal(n) * 10 ** rng.uniform(100, 300) * rng.choice([-1, 1])
+    if kind == 4:
+        z = rng.standard_normal(n)
+        z[rng.integers(n)] += rng.uniform(0, 3)
+        return z
+    if kind == 5:
+        return rng.standard_normal() + rng.standard_normal(n) * 2.0 ** -rng.integers(30, 60)
+    if kind == 6:
+        return rng.standard_normal(n) + 1e15
+    z = -np.abs(rng.standard_normal(n)) * rng.uniform(0, 5)
+    z[0] = 0.0
+    return z
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=5.0)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    if not args.minutes > 0:
+        ap.error("--minutes must be > 0")
+    rng = np.random.default_rng(args.seed)
+    stats = {name: {"rows": 0, "checked": 0, "worst_ulp": 0.0, "mismatch": 0} for name in MAPS}
+    t0 = time.time()
+    while time.time() - t0 < 60.0 * args.minutes:
+        n = int(rng.integers(2, 60))
+        Z = np.array([row(rng, n) for _ in range(int(rng.integers(2, 40)))])
+        for name, (f, ref) in MAPS.items():
+            P = f(Z)
+            st = stats[name]
+            for r, z in enumerate(Z):
+                st["rows"] += 1
+                if not np.array_equal(f(z), P[r]):
+                    st["mismatch"] += 1
+                    print(f"MISMATCH {name}: {z.tolist()}", flush=True)
+                if r < 3:
+                    rel, _ = A._ulps(P[r], ref(z))
+                    st["checked"] += 1
+                    st["worst_ulp"] = max(st["worst_ulp"], rel)
+    for name, st in stats.items():
+        print(f"{name:<12} rows {st['rows']:>8}  vs 50 digits {st['checked']:>7}  "
+              f"worst {st['worst_ulp']:.3g} ulp  batch != row: {st['mismatch']}")
+
+
+if __name__ == "__main__":
+    main()
