@@ -433,16 +433,19 @@ class HopfieldNetwork(_Base):
             return Vv, None
         Z, m = rows.data, rows.rowmax
         gap = np.empty(B)
+
+        def sel(mask, *arrays):  # the rows of mask, without copying when it is all rows
+            return arrays if mask.all() else tuple(a[mask] for a in arrays)
+
         if sparse.any():
             rs = np.flatnonzero(sparse)
             width = int(counts[rs].max())
             cols = idx[rs, :width]
             valid = np.arange(width)[None, :] < counts[rs][:, None]
             vals = np.where(valid, P[rs[:, None], np.where(valid, cols, 0)], 0.0)
-            gap[sparse] = self.reg.energy_gap(Z[sparse], m[sparse], P[sparse],
-                                              lin[sparse], vals)
+            gap[sparse] = self.reg.energy_gap(*sel(sparse, Z, m, P, lin), vals)
         if dense.any():
-            gap[dense] = self.reg.energy_gap(Z[dense], m[dense], P[dense])
+            gap[dense] = self.reg.energy_gap(*sel(dense, Z, m, P))
         if bonus is not None:
             gap += self._bonus - bonus
         else:
