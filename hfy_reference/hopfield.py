@@ -434,8 +434,8 @@ class HopfieldNetwork(_Base):
         Z, m = rows.data, rows.rowmax
         gap = np.empty(B)
 
-        def sel(mask, *arrays):  # the rows of mask, without copying when it is all rows
-            return arrays if mask.all() else tuple(a[mask] for a in arrays)
+        def sel(a, mask):  # the rows of mask, without a copy when it is every row
+            return a if mask.all() else a[mask]
 
         if sparse.any():
             rs = np.flatnonzero(sparse)
@@ -443,9 +443,10 @@ class HopfieldNetwork(_Base):
             cols = idx[rs, :width]
             valid = np.arange(width)[None, :] < counts[rs][:, None]
             vals = np.where(valid, P[rs[:, None], np.where(valid, cols, 0)], 0.0)
-            gap[sparse] = self.reg.energy_gap(*sel(sparse, Z, m, P, lin), vals)
+            gap[sparse] = self.reg.energy_gap(sel(Z, sparse), sel(m, sparse),
+                                              sel(P, sparse), sel(lin, sparse), vals)
         if dense.any():
-            gap[dense] = self.reg.energy_gap(*sel(dense, Z, m, P))
+            gap[dense] = self.reg.energy_gap(sel(Z, dense), sel(m, dense), sel(P, dense))
         if bonus is not None:
             gap += self._bonus - bonus
         else:
