@@ -680,14 +680,17 @@ def as_post(post):
 def as_upper(upper, shape: tuple) -> np.ndarray:
     """Upper bounds (constrained sparsemax) broadcast to ``shape`` (a read-only view):
     real, no NaN, ``>= 0`` (``np.inf`` allowed)."""
-    u, _ = as_float_array(upper, "upper", allow_0d=True)
+    u0, _ = as_float_array(upper, "upper", allow_0d=True)
     try:
-        u = np.broadcast_to(u, shape)
+        u = np.broadcast_to(u0, shape)
     except ValueError:
         raise ValueError(
-            f"upper must be broadcastable to the shape of z {shape}; got {u.shape}"
+            f"upper must be broadcastable to the shape of z {shape}; got {u0.shape}"
         ) from None
-    umin = u.min()  # NaN propagates
+    if u.size == 0:
+        return u
+    # the values of the broadcast are those of u0: its minimum, not one per entry of z
+    umin = u0.min()  # NaN propagates
     if np.isnan(umin):
         raise ValueError("upper contains NaN; upper bounds must be in [0, inf]")
     if umin < 0:
