@@ -480,14 +480,13 @@ class HopfieldNetwork(_Base):
     def _step(self, Q):
         rows = self._scores(Q, defer=True)
         Vv = self.reg.map_products(rows, self.X)  # p never written out, or in place
+        # the maxima the kernel left (all of them when there is none); overflow refused
+        self._check_max(rows)
         if Vv is None:
-            self._check_max(rows)
             P, _ = _map_bonus(self.reg, rows)
             Vv = self._products(P, rows, None, False)[0]
-        else:
-            self._check_max(rows)  # (a row that overflowed has no result: refused here)
-            if self._s != 1.0:
-                Vv /= self._s
+        elif self._s != 1.0:
+            Vv /= self._s
         return self._post_argmax(Vv)
 
     # ---- public ----------------------------------------------------------------------

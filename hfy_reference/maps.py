@@ -260,7 +260,8 @@ def ksubsets_rows(rows: V.Rows, k: int) -> np.ndarray:
 
 
 # ---- the Hopfield update X^T y_hat(z) without writing y_hat out (HopfieldNetwork.step) ---
-def _step(rows: V.Rows, X: np.ndarray, name: str, args: tuple, ninf: bool) -> np.ndarray:
+def _kernel_products(rows: V.Rows, X: np.ndarray, name: str, args: tuple,
+                     ninf: bool) -> np.ndarray:
     """``X^T y_hat(z_r)`` for every row by the kernel ``name`` (``power_rows_step`` or
     ``capped_rows_step``): each row's map is computed, bit for bit the map's row, into a
     scratch row, and ``X^T p`` is summed over its support in index order; a row whose
@@ -284,7 +285,7 @@ def power_step_rows(rows: V.Rows, X: np.ndarray, alpha: float, family: str) -> n
     """``X^T y_hat(z)`` per row for α-entmax or α-normmax (``family``), one
     ``alpha > 1`` (finite for entmax)."""
     c, a, alo, e, elo = _exponents(alpha, family)
-    return _step(rows, X, "power_rows_step",
+    return _kernel_products(rows, X, "power_rows_step",
                  (c, a, alo, e, elo, family == "normmax", 0), False)
 
 
@@ -322,7 +323,8 @@ def _dense_products(Vx, counts, cap, P, X):
 
 def ksubsets_step_rows(rows: V.Rows, X: np.ndarray, k: int) -> np.ndarray:
     """``X^T mu`` per row for k-subsets SparseMAP (sparsemax for ``k = 1``)."""
-    return _step(rows, X, "capped_rows_step", (np.ones((1, 1)), 1.0, True, float(k)), True)
+    return _kernel_products(rows, X, "capped_rows_step",
+                            (np.ones((1, 1)), 1.0, True, float(k)), True)
 
 
 def logsumexp_shifted_rows(rows: V.Rows) -> np.ndarray:
@@ -678,7 +680,7 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
     >>> constrained_sparsemax([2.0, 1.0, 0.0], upper=[0.5, 1.0, 1.0])
     array([0.5, 0.5, 0. ])
     """
-    a = np.asarray(upper) if not isinstance(upper, np.ndarray) else upper
+    a = np.asarray(upper)
     cap = float(a) if a.ndim == 0 and a.dtype.kind in "fiu" else math.nan
     # one positive cap on a large input: the kernel computes the maxima and counts the
     # masks, and the checks below run on its counts (an infeasible row is left at zero)
@@ -694,7 +696,8 @@ def constrained_sparsemax(z: ArrayLike, upper: ArrayLike, axis: int = -1) -> np.
     if scalar:  # feasible iff c * (number of unmasked entries) >= 1, decided exactly
         c = float(u.flat[0])
         U = np.ones((1, 1))
-        count = rows.data.shape[1] - (ninf if masked else np.zeros(rows.data.shape[0], int))
+        count = rows.data.shape[1] - ninf if masked else np.full(rows.data.shape[0],
+                                                                  rows.data.shape[1])
         cmin = int(count.min())
         if not math.isinf(c) and Fraction(c) * cmin < 1:
             r = int(np.argmin(count))

@@ -785,6 +785,8 @@ def test_map_products_equals_the_map_then_the_support_sum(reg, B, N):
     X = rng.standard_normal((N, 3))
     Z = rng.standard_normal((B, N)) * 4.0
     Z[1::3] = 1e-9 * rng.standard_normal((len(Z[1::3]), N))
+    Z[2, ::5] = -np.inf  # a masked row
+    Z[3] = np.round(Z[3])  # ties
     rows = V.Rows(Z.copy(), np.full(B, np.nan), 1, Z.shape, np.dtype(np.float64))
     got = reg.map_products(rows, X)
     assert np.array_equal(rows.rowmax, Z.max(axis=1))  # the kernel filled the maxima in

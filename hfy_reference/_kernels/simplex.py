@@ -186,19 +186,26 @@ def swap3(th, tl, zc, i, j):
 
 
 @njit(cache=True)
+def _reorder3(th, tl, zc, order):
+    """Put the first ``len(order)`` entries of the three parallel candidate arrays in
+    the order ``order`` (a permutation of ``range(len(order))``)."""
+    k = order.shape[0]
+    sh = th[:k][order].copy()
+    sl = tl[:k][order].copy()
+    sz = zc[:k][order].copy()
+    th[:k] = sh
+    tl[:k] = sl
+    zc[:k] = sz
+
+
+@njit(cache=True)
 def _canonical_order(th, tl, zc, n):
     """Sort the first ``n`` candidates by decreasing ``th + tl`` (double-double order;
     entries equal in both parts are the same number, so their order does not matter):
     an order that depends on the values only.  Insertion sort on short supports, else a
     sort of the high parts with the runs of equal high parts then ordered by ``tl``."""
     if n > 48:
-        order = np.argsort(th[:n])[::-1]
-        sh = th[:n][order].copy()
-        sl = tl[:n][order].copy()
-        sz = zc[:n][order].copy()
-        th[:n] = sh
-        tl[:n] = sl
-        zc[:n] = sz
+        _reorder3(th, tl, zc, np.argsort(-th[:n]))
     for i in range(1, n):  # (sorted by th already when n > 48: only ties move)
         h = th[i]
         lw = tl[i]
@@ -647,18 +654,12 @@ def _newton_norm_support(th, tl, zc, k, a, ptab):
 @njit(cache=True)
 def _sort_support(th, tl, zc, k, a, mode):
     """Support by a full sort (closed forms, ``a`` in {1, 2}); returns (n, lo, hi)."""
-    order = np.argsort(-th[:k])
-    sh = th[:k][order].copy()
-    sl = tl[:k][order].copy()
-    sz = zc[:k][order].copy()
-    th[:k] = sh
-    tl[:k] = sl
-    zc[:k] = sz
+    _reorder3(th, tl, zc, np.argsort(-th[:k]))
     s1 = 0.0
     s2 = 0.0
     n = 1
     for j in range(1, k + 1):
-        t = sh[j - 1]
+        t = th[j - 1]
         s1 += t
         s2 += t * t
         if mode == 1:
@@ -669,8 +670,8 @@ def _sort_support(th, tl, zc, k, a, mode):
             tau = mu - math.sqrt(r if r > 0.0 else 0.0)
         if t > tau:
             n = j
-    lo = sh[n] if n < k else -1.0
-    hi = sh[n - 1]
+    lo = th[n] if n < k else -1.0
+    hi = th[n - 1]
     return n, lo, hi
 
 
