@@ -22,7 +22,9 @@ Each output entry is then rounded once from its double-double value.
 import math
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core.extending import intrinsic
 
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter for float64
 _C_MAX_DD = 1e290  # above this scale factor the split would overflow
@@ -857,7 +859,7 @@ def _is_candidate(h, lw):
 
 
 @njit(cache=True)
-def _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab, hint):
+def _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab):
     """Collect the candidates of a row, every entry with ``t = c (z - m) > -g``
     (``0 < g <= 1``; ``g = 1`` is every possible one: ``tau >= -1``), and solve for
     ``tau`` on them (``power_threshold``, into ``res``).  Returns their number ``k``
@@ -871,7 +873,7 @@ def _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab, h
     # conservative pre-test: z > m - g (1 + 1e-9)/c - 4e-16 |m| keeps every entry with
     # c (z - m) > -g (and a few more); the exact double-double test follows
     thr = m - (g + 1e-9 * g) / c - 4e-16 * abs(m)
-    kc = _collect_above(z, thr, zc, pos, out, hint)
+    kc = _collect_above(z, thr, zc, pos, out)
     amode = exp_mode(a)
     # many candidates for Newton's method on the norm: their exact double-doubles are
     # computed only for the entries it leaves in play (power_threshold, ``lazy``)
@@ -898,7 +900,7 @@ def _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab, h
 
 @njit(cache=True)
 def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res, ptab,
-               hint, gap):
+               gap):
     """One row of entmax / normmax / sparsemax (see ``power_rows``); ``W`` (5, n),
     ``Wi`` (1, n) and ``res`` (8,) are scratch space.
 
@@ -916,10 +918,9 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
     ch_ok = c < _C_MAX_DD
     guessing = a == 2.0 and method == METHOD_PIVOT and not normalize
     g = gap[0] if guessing and gap[0] < 1.0 else 1.0  # (NaN: no guess yet)
-    k = _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab, hint)
+    k = _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab)
     if g < 1.0 and not (res[3] == 0.0 and (res[0] > -g or (res[0] == -g and res[1] >= 0.0))):
-        k = _power_solve(z, m, c, a, alo, 1.0, normalize, method, out, W, Wi, res, ptab,
-                         hint)
+        k = _power_solve(z, m, c, a, alo, 1.0, normalize, method, out, W, Wi, res, ptab)
     if guessing and res[3] == 0.0:
         # the next row's guess: a margin over this row's -tau, or the previous guess
         # decaying by 3 % a row (after a row with a far larger -tau)
@@ -1060,7 +1061,7 @@ def _have_max(Z, rowmax, out, info, r, ninf, need):
     m = rowmax[r]
     if m == m:
         return True
-    m, cnt = _row_max(Z[r])
+    m, cnt = _row_max(Z[r], ninf.shape[0] > 0 or need > 0)
     rowmax[r] = m
     if ninf.shape[0] > 0:
         ninf[r] = cnt
@@ -1083,8 +1084,7 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     nocount = np.empty(0, np.int64)
     # (the table costs ~n powers: worth it over many rows only)
     ptab = power_table(a, min(n, 64 * (r1 - r0))) if a > 1.0 and r1 - r0 >= 8 else np.empty(0)
-    hint = np.zeros(1, np.int64)  # _collect_above's choice, from row to row
-    gap = np.full(1, np.nan)  # and _power_row's guess
+    gap = np.full(1, np.nan)  # _power_row's guess, from row to row
     buf = np.empty(n if cap >= 0 else 0)
     idx = np.empty(max(cap, 0), np.int64)
     for r in range(r0, r1):
@@ -1092,7 +1092,7 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
             continue
         o = out[r] if cap < 0 else buf
         _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, o, info[r], W, Wi,
-                   res, ptab, hint, gap)
+                   res, ptab, gap)
         if cap >= 0:
             _step_row(buf, X, cap, V[r], idx, out[r], counts, r)
 
@@ -1157,7 +1157,6 @@ def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r
     Wi = np.empty((1, n), np.int64)
     res = np.empty(8)
     noptab = np.empty(0)
-    hint = np.zeros(1, np.int64)
     gap = np.full(1, np.nan)
     # the count bound's table (power_table) for an alpha met on two rows in a row (rows
     # of one alpha share it; a different alpha on every row computes its powers as needed)
@@ -1173,7 +1172,7 @@ def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r
             gap[0] = np.nan  # (the guess is in the units of one alpha)
         prev_a = a
         _power_row(Z[r], rowmax[r], C[r], a, ALO[r], E[r], ELO[r], normalize, method,
-                   out[r], info[r], W, Wi, res, ptab if a == tab_a else noptab, hint, gap)
+                   out[r], info[r], W, Wi, res, ptab if a == tab_a else noptab, gap)
 
 
 @njit(cache=True, parallel=True)
@@ -1198,16 +1197,18 @@ def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, in
 # the row maximum (validation of large inputs)
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
-def _row_max(row):
+def _row_max(row, count=True):
     """``(max(row), number of -inf entries)``; the maximum is NaN if the row holds a NaN
     (as ``numpy.max``).  Eight independent maxima (LLVM vectorizes them) and integer
-    counts, instead of one dependent chain of comparisons."""
+    counts, instead of one dependent chain of comparisons.  ``count=False``: the
+    number is not counted (returned as 0), one pass over the row fewer."""
     n = row.shape[0]
     m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = -np.inf
     nan = 0
     ninf = 0
-    for i in range(n):
-        ninf += 1 if row[i] == -np.inf else 0
+    if count:
+        for i in range(n):
+            ninf += 1 if row[i] == -np.inf else 0
     i = 0
     while i + 8 <= n:
         x0 = row[i]
@@ -1659,7 +1660,7 @@ def _softmax_inplace_chunk(Z, rowmax, X, cap, V, counts, r0, r1):
     for r in range(r0, r1):
         m = rowmax[r]
         if m != m:
-            m = _row_max(Z[r])[0]
+            m = _row_max(Z[r], False)[0]
             rowmax[r] = m
             if not -np.inf < m < np.inf:
                 continue
@@ -2133,49 +2134,62 @@ def _heap_replace_top(heap, size, x):
             break
 
 
+@intrinsic
+def _trailing_zeros(typingctx, x):
+    """The number of trailing zero bits of a nonzero ``uint64`` (LLVM's ``cttz``: one
+    ``tzcnt`` instruction)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return types.uint64(types.uint64), codegen
+
+
+_COLLECT_BLOCK = 64  # entries per bit mask of _collect_all_above
+
+
 @njit(cache=True)
 def _collect_all_above(z, thr, th, pos):
-    """``_collect_above`` by the branch-free loop only (no counting pass): only the
-    index is stored for every entry, the scores of the kept ones are gathered after."""
+    """``th[:k], pos[:k]``: the entries ``z_i > thr`` and their indices, in index order;
+    returns ``k``.
+
+    Blocks of 64 entries: the comparisons go into the bits of one ``uint64`` (a loop
+    LLVM vectorizes, with no store per entry), and only the set bits are then visited
+    (``tzcnt``).  Measured on rows of 1000 (2 threads, 10**4 rows, row maximum
+    included): 7.4 ms at 1.7 % kept and 8.2 ms at 12 %, against 11.2 and 14.4 ms for
+    the loops it replaces (a branch per entry, or a branch-free loop storing every
+    index).
+    """
+    n = z.shape[0]
     k = 0
-    for i in range(z.shape[0]):
-        pos[k] = i
-        k += 1 if z[i] > thr else 0
-    for j in range(k):
-        th[j] = z[pos[j]]
+    i0 = 0
+    while i0 + _COLLECT_BLOCK <= n:
+        mask = np.uint64(0)
+        for j in range(_COLLECT_BLOCK):  # (a constant trip count: vectorized)
+            mask |= np.uint64(1 if z[i0 + j] > thr else 0) << np.uint64(j)
+        while mask != np.uint64(0):
+            i = i0 + np.int64(_trailing_zeros(mask))
+            th[k] = z[i]
+            pos[k] = i
+            k += 1
+            mask &= mask - np.uint64(1)
+        i0 += _COLLECT_BLOCK
+    for i in range(i0, n):
+        if z[i] > thr:
+            th[k] = z[i]
+            pos[k] = i
+            k += 1
     return k
 
 
 @njit(cache=True)
-def _collect_above(z, thr, th, pos, out, hint):
-    """``th[:k], pos[:k]``: the entries ``z_i > thr`` and their indices, in index order.
-    Returns ``k``; ``out`` (the row's output) is set to zero on the way.
-
-    One pass, of one of two kinds: a branch (cheap when few entries are kept), or a
-    branch-free loop that stores every index and advances only for the kept ones
-    (measured per row of 1000: the branch costs 0.5 us at 2 % kept but 3.2 us at 40 %,
-    mispredicted; branch-free 0.6 us at any rate).  ``hint[0]`` chooses: 1 when the
-    previous row of the batch kept at least 1/16 of its entries (rows tend to be
-    alike); it is updated here.  Both kinds give the same result.
-    """
-    n = z.shape[0]
-    k = 0
-    if hint[0] == 1:
-        for i in range(n):
-            out[i] = 0.0
-            pos[k] = i
-            k += 1 if z[i] > thr else 0
-        for j in range(k):
-            th[j] = z[pos[j]]
-    else:
-        for i in range(n):
-            out[i] = 0.0
-            zi = z[i]
-            if zi > thr:
-                th[k] = zi
-                pos[k] = i
-                k += 1
-    hint[0] = 1 if 16 * k >= n else 0
+def _collect_above(z, thr, th, pos, out):
+    """``_collect_all_above``, and ``out`` (the row's output) set to zero."""
+    k = _collect_all_above(z, thr, th, pos)
+    for i in range(out.shape[0]):
+        out[i] = 0.0
     return k
 
 
@@ -2192,7 +2206,7 @@ def _kth_largest(x, n, kk, heap):
 
 
 @njit(cache=True)
-def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out, hint):
+def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out):
     """Candidates of a row with one cap ``c`` for every entry (the fast path of
     ``_capped_row``): returns ``(k, zk)`` with ``zk = z_(kk)`` (the ``kk``-th largest
     score) and ``th[:k], pos[:k]`` every entry above ``zk - c`` (and maybe a few more),
@@ -2210,7 +2224,7 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out, hint):
     """
     if kk == 1:
         thr = m - c - 2.0**-50 * (abs(m) + c)
-        return _collect_above(z, thr, th, pos, out, hint), m
+        return _collect_above(z, thr, th, pos, out), m
     for i in range(z.shape[0]):
         out[i] = 0.0
     k = -1
@@ -2233,8 +2247,7 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out, hint):
 
 
 @njit(cache=True)
-def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, gap,
-                hint):
+def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, gap):
     """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,), ``E`` (64,)
     and ``T`` (72,) scratch.
 
@@ -2267,7 +2280,7 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, g
     vv = W[3]
     pos = Wi[0]
     if small and vconst > 0.0:
-        k, zk = _capped_candidates_const(z, m, c, kk, gap[0], th, pos, res, out, hint)
+        k, zk = _capped_candidates_const(z, m, c, kk, gap[0], th, pos, res, out)
         if k >= 0:
             for j in range(k):
                 vv[j] = c
@@ -2426,7 +2439,6 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X
     E = np.empty(64)
     T = np.empty(72)
     gap = np.full(1, np.nan)  # carried from row to row (see _capped_candidates_const)
-    hint = np.zeros(1, np.int64)  # and _collect_above's choice
     buf = np.empty(n if cap >= 0 else 0)
     idx = np.empty(max(cap, 0), np.int64)
     for r in range(r0, r1):
@@ -2435,7 +2447,7 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X
         vrow = V[0] if use_const else V[r]
         o = out[r] if cap < 0 else buf
         _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, o, info[r], W, Wi, res, E,
-                    T, gap, hint)
+                    T, gap)
         if cap >= 0:
             _step_row(buf, X, cap, Vx[r], idx, out[r], counts, r)
 
