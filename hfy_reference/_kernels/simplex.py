@@ -2361,31 +2361,32 @@ def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
     wh = W[4]
     wl = W[5]
     pos = Wi[0]
-    # the exact test against the final bound, and the breakpoints
+    # the exact test against the final bound, and the breakpoints.  Both compactions
+    # are branch-free (every entry is written at ``kept <= j``, which advances for the
+    # kept ones only): about half the candidates are kept, a branch would be
+    # mispredicted as often
     kept = 0
     for j in range(k):
         zi = th[j]
-        if not (zi > loh or (zi == loh and lol < 0.0)):
-            continue
+        vj = vv[j]
         th[kept] = zi
         tl[kept] = 0.0
-        vv[kept] = vv[j]
-        wh[kept], wl[kept] = two_sum(zi, -vv[j])
+        vv[kept] = vj
+        wh[kept], wl[kept] = two_sum(zi, -vj)
         pos[kept] = pos[j]
-        kept += 1
+        kept += 1 if (zi > loh) | ((zi == loh) & (lol < 0.0)) else 0
     k = kept
     if k > 2:  # a float64 solve narrows the bracket; entries at or below it are zeros
         loh, lol, hih, hil = _capped_tighten(th, tl, vv, k, K, loh, lol, hih, hil)
         kept = 0
         for j in range(k):
             zi = th[j]
-            if zi > loh or (zi == loh and lol < 0.0):
-                th[kept] = zi
-                vv[kept] = vv[j]
-                wh[kept] = wh[j]
-                wl[kept] = wl[j]
-                pos[kept] = pos[j]
-                kept += 1
+            th[kept] = zi
+            vv[kept] = vv[j]
+            wh[kept] = wh[j]
+            wl[kept] = wl[j]
+            pos[kept] = pos[j]
+            kept += 1 if (zi > loh) | ((zi == loh) & (lol < 0.0)) else 0
         k = kept
     state = Wi[1]
     capped_threshold(th, tl, wh, wl, vv, k, K, loh, lol, hih, hil, state, Wi[2], res,
