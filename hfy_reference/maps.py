@@ -244,19 +244,21 @@ def _per_row(rows: V.Rows, alpha: np.ndarray, method: int, normmax: bool) -> np.
     return out
 
 
-def _capped(rows: V.Rows, U: np.ndarray, vconst: float, use_const: bool, K: float):
+def _capped(rows: V.Rows, U: np.ndarray, vconst: float, use_const: bool, K: float,
+            count: bool = True):
     """The capped engine on ``rows``: ``(out, rows)``, the returned rows carrying the
-    -inf counts when the kernel computed the maxima (``rows.deferred``)."""
+    -inf counts when the kernel computed the maxima (``rows.deferred``) and ``count``
+    (``False``: the caller needs no counts, one pass over each row fewer)."""
     out = np.empty_like(rows.data)
     info = np.empty((rows.data.shape[0], 3))
-    ninf = np.zeros(rows.data.shape[0] if rows.deferred else 0, np.int64)
+    ninf = np.zeros(rows.data.shape[0] if rows.deferred and count else 0, np.int64)
     _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, vconst, use_const, K, out,
                                       info, ninf)
-    return out, (rows.with_counts(ninf) if rows.deferred else rows)
+    return out, (rows.with_counts(ninf) if rows.deferred and count else rows)
 
 
 def ksubsets_rows(rows: V.Rows, k: int) -> np.ndarray:
-    return _capped(rows, np.ones((1, 1)), 1.0, True, float(k))[0]
+    return _capped(rows, np.ones((1, 1)), 1.0, True, float(k), count=False)[0]
 
 
 # ---- the Hopfield update X^T y_hat(z) without writing y_hat out (HopfieldNetwork.step) ---

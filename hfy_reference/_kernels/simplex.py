@@ -1061,7 +1061,7 @@ def _have_max(Z, rowmax, out, info, r, ninf, need):
     m = rowmax[r]
     if m == m:
         return True
-    m, cnt = _row_max(Z[r], ninf.shape[0] > 0 or need > 0)
+    m, cnt = _row_max(Z[r], ninf.shape[0] > 0 or need > 1)  # (a finite max: one entry)
     rowmax[r] = m
     if ninf.shape[0] > 0:
         ninf[r] = cnt
