@@ -2,15 +2,16 @@
 to row (outside CI).
 
 The kernels carry guesses from one row of a batch to the next (the capped engine's bound
-on the k-th largest score, 1.5-entmax's guess of tau, the branch kind of the candidate
-scan).  None of them may change a bit of a row: each batch is compared, row by row and
-bit for bit, with the same rows mapped one at a time (a single row carries no guess),
-and its first rows with the 50-digit reference of ``scripts/adversarial_search.py``.
+on the k-th largest score, 1.5-entmax's guess of tau).  None of them may change a bit of
+a row: each batch is compared, row by row and bit for bit, with the same rows mapped one
+at a time (a single row carries no guess), and its first rows with the 50-digit
+reference of ``scripts/adversarial_search.py``.
 
 Rows are drawn from eight kinds, mixed within a batch: N(0, 1); N(0, 1) times
 ``10**U(-12, 3)``; quarter-integer ties; ``±10**U(100, 300)`` spreads; one entry lifted
 by up to 3; near-ties ``c + 2**-(30 ... 60) N(0, 1)``; a shift of 1e15; non-positive
-scores with maximum 0.  2 to 59 entries, 2 to 39 rows.
+scores with maximum 0.  2 to 59 entries or 60 to 299 (half the batches each: the
+candidate scan works on blocks of 64), 2 to 39 rows.
 
 Usage (from the repository root)::
 
@@ -42,6 +43,9 @@ MAPS = {
     "1.5-entmax": (lambda z: H.entmax(z, 1.5), lambda z: A._ref_entmax(z, 1.5)),
     "2-normmax": (lambda z: H.normmax(z, 2.0), lambda z: A._ref_normmax(z, 2.0)),
     "1.3-entmax": (lambda z: H.entmax(z, 1.3), lambda z: A._ref_entmax(z, 1.3)),
+    "sparsemax": (H.sparsemax, lambda z: A._ref_capped(z, [1.0] * len(z), 1)),
+    "2-subsets": (lambda z: H.sparsemap_ksubsets(z, 2),
+                  lambda z: A._ref_capped(z, [1.0] * len(z), 2)),
 }
 
 
@@ -80,7 +84,8 @@ def main(argv=None):
                     "input": None} for name in MAPS}
     t0 = time.time()
     while time.time() - t0 < 60.0 * args.minutes:
-        n = int(rng.integers(2, 60))
+        # short rows, and rows over several 64-entry blocks of the candidate scan
+        n = int(rng.integers(2, 60) if rng.random() < 0.5 else rng.integers(60, 300))
         Z = np.array([row(rng, n) for _ in range(int(rng.integers(2, 40)))])
         for name, (f, ref) in MAPS.items():
             P = f(Z)

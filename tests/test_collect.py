@@ -1,4 +1,4 @@
-"""The candidate collection of the sparse kernels (``_kernels.simplex._collect_above``).
+"""The candidate scan of the sparse kernels (``_kernels.simplex._collect_all_above``).
 
 Every exact engine (entmax, normmax, sparsemax, k-subsets, constrained sparsemax) first
 collects the entries of a row above a float threshold, in index order; the support is
@@ -27,13 +27,11 @@ def _check(z, thr):
     z0 = z.copy()
     th = np.full(n, 7.0)
     pos = np.full(n, -1, np.int64)
-    out = np.full(n, 9.0)
-    k = K._collect_above(z, thr, th, pos, out)
+    k = K._collect_all_above(z, thr, th, pos)
     want = np.flatnonzero(z > thr)
     assert k == want.size
     np.testing.assert_array_equal(pos[:k], want)
     np.testing.assert_array_equal(th[:k], z[want])
-    assert not out.any()  # the row's output is zeroed
     np.testing.assert_array_equal(z, z0)  # the input is not modified
 
 
@@ -60,17 +58,16 @@ def test_collect_catches_a_dropped_bit():
     built from 63 comparisons) fails the same check."""
     z = np.arange(128.0)
 
-    def broken(z, thr, th, pos, out):
+    def broken(z, thr, th, pos):
         idx = [i for i in range(z.size) if z[i] > thr and i % 64 != 63]
         th[:len(idx)] = z[idx]
         pos[:len(idx)] = idx
-        out[:] = 0.0
         return len(idx)
 
-    saved = K._collect_above
+    saved = K._collect_all_above
     try:
-        K._collect_above = broken
+        K._collect_all_above = broken
         with pytest.raises(AssertionError):
             _check(z, -1.0)
     finally:
-        K._collect_above = saved
+        K._collect_all_above = saved

@@ -859,11 +859,11 @@ def _is_candidate(h, lw):
 
 
 @njit(cache=True)
-def _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab):
+def _power_solve(z, m, c, a, alo, g, normalize, method, W, Wi, res, ptab):
     """Collect the candidates of a row, every entry with ``t = c (z - m) > -g``
     (``0 < g <= 1``; ``g = 1`` is every possible one: ``tau >= -1``), and solve for
     ``tau`` on them (``power_threshold``, into ``res``).  Returns their number ``k``
-    (``W``, ``Wi`` hold them, the support first); ``out`` is zeroed."""
+    (``W``, ``Wi`` hold them, the support first)."""
     th = W[0]
     tl = W[1]
     zc = W[2]
@@ -873,7 +873,7 @@ def _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab):
     # conservative pre-test: z > m - g (1 + 1e-9)/c - 4e-16 |m| keeps every entry with
     # c (z - m) > -g (and a few more); the exact double-double test follows
     thr = m - (g + 1e-9 * g) / c - 4e-16 * abs(m)
-    kc = _collect_above(z, thr, zc, pos, out)
+    kc = _collect_all_above(z, thr, zc, pos)
     amode = exp_mode(a)
     # many candidates for Newton's method on the norm: their exact double-doubles are
     # computed only for the entries it leaves in play (power_threshold, ``lazy``)
@@ -901,8 +901,9 @@ def _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab):
 @njit(cache=True)
 def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res, ptab,
                gap):
-    """One row of entmax / normmax / sparsemax (see ``power_rows``); ``W`` (5, n),
-    ``Wi`` (1, n) and ``res`` (8,) are scratch space.
+    """One row of entmax / normmax / sparsemax (see ``power_rows``) into ``out``, which
+    arrives zeroed (only the support is written); ``W`` (5, n), ``Wi`` (1, n) and
+    ``res`` (8,) are scratch space.
 
     For 1.5-entmax (``a = 2``) the candidates are first collected above a
     guess ``-g`` of ``tau`` (``g = gap[0]``: from the previous rows, which tend to be
@@ -918,9 +919,9 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
     ch_ok = c < _C_MAX_DD
     guessing = a == 2.0 and method == METHOD_PIVOT and not normalize
     g = gap[0] if guessing and gap[0] < 1.0 else 1.0  # (NaN: no guess yet)
-    k = _power_solve(z, m, c, a, alo, g, normalize, method, out, W, Wi, res, ptab)
+    k = _power_solve(z, m, c, a, alo, g, normalize, method, W, Wi, res, ptab)
     if g < 1.0 and not (res[3] == 0.0 and (res[0] > -g or (res[0] == -g and res[1] >= 0.0))):
-        k = _power_solve(z, m, c, a, alo, 1.0, normalize, method, out, W, Wi, res, ptab)
+        k = _power_solve(z, m, c, a, alo, 1.0, normalize, method, W, Wi, res, ptab)
     if guessing and res[3] == 0.0:
         # the next row's guess: a margin over this row's -tau, or the previous guess
         # decaying by 3 % a row (after a row with a far larger -tau)
@@ -1044,10 +1045,15 @@ def _step_row(buf, X, cap, v, idx, out_row, counts, r):
     """The Hopfield update of one row whose map is in the scratch ``buf``: ``v = X^T
     buf`` over the support (:func:`support_sum`) when it holds at most ``cap`` entries,
     else ``buf`` is copied to ``out_row`` for the caller's matrix product; ``counts[r]``
-    gets the support size (``cap + 1`` for a copied row)."""
+    gets the support size (``cap + 1`` for a copied row).  ``buf`` is left zeroed for
+    the next row (only its support is reset when the support is known)."""
     c = support_sum(buf, X, cap, v, idx)
     if c > cap:
         out_row[:] = buf
+        buf[:] = 0.0
+    else:
+        for t in range(c):
+            buf[idx[t]] = 0.0
     counts[r] = c
 
 
@@ -1075,8 +1081,9 @@ def _have_max(Z, rowmax, out, info, r, ninf, need):
 @njit(cache=True)
 def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0, r1,
                  X, cap, V, counts):
-    """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation; with ``cap >= 0``
-    the rows of ``power_rows_step`` (see :func:`_step_row`)."""
+    """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation (each output row is
+    zeroed, then its support written); with ``cap >= 0`` the rows of
+    ``power_rows_step`` (see :func:`_step_row`)."""
     n = Z.shape[1]
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
@@ -1085,12 +1092,14 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
     # (the table costs ~n powers: worth it over many rows only)
     ptab = power_table(a, min(n, 64 * (r1 - r0))) if a > 1.0 and r1 - r0 >= 8 else np.empty(0)
     gap = np.full(1, np.nan)  # _power_row's guess, from row to row
-    buf = np.empty(n if cap >= 0 else 0)
+    buf = np.zeros(n if cap >= 0 else 0)  # (kept zeroed by _step_row)
     idx = np.empty(max(cap, 0), np.int64)
     for r in range(r0, r1):
         if not _have_max(Z, rowmax, out, info, r, nocount, 0):
             continue
         o = out[r] if cap < 0 else buf
+        if cap < 0:
+            o[:] = 0.0
         _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, o, info[r], W, Wi,
                    res, ptab, gap)
         if cap >= 0:
@@ -1151,7 +1160,8 @@ def power_rows_step_serial(Z, rowmax, c, a, alo, e, elo, normalize, method, X, c
 # ---- read from arrays, so that every row is bitwise the row of a single-alpha call
 @njit(cache=True)
 def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r0, r1):
-    """Rows ``r0:r1`` of ``power_rows_v``, with one scratch allocation."""
+    """Rows ``r0:r1`` of ``power_rows_v``, with one scratch allocation (each output row
+    zeroed, then its support written)."""
     n = Z.shape[1]
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
@@ -1171,6 +1181,7 @@ def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r
         if a != prev_a:
             gap[0] = np.nan  # (the guess is in the units of one alpha)
         prev_a = a
+        out[r, :] = 0.0
         _power_row(Z[r], rowmax[r], C[r], a, ALO[r], E[r], ELO[r], normalize, method,
                    out[r], info[r], W, Wi, res, ptab if a == tab_a else noptab, gap)
 
@@ -2185,15 +2196,6 @@ def _collect_all_above(z, thr, th, pos):
 
 
 @njit(cache=True)
-def _collect_above(z, thr, th, pos, out):
-    """``_collect_all_above``, and ``out`` (the row's output) set to zero."""
-    k = _collect_all_above(z, thr, th, pos)
-    for i in range(out.shape[0]):
-        out[i] = 0.0
-    return k
-
-
-@njit(cache=True)
 def _kth_largest(x, n, kk, heap):
     """The ``kk``-th largest of ``x[:n]`` (``kk <= n``, ``kk <= len(heap)``): a min-heap
     of the ``kk`` largest."""
@@ -2206,7 +2208,7 @@ def _kth_largest(x, n, kk, heap):
 
 
 @njit(cache=True)
-def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out):
+def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap):
     """Candidates of a row with one cap ``c`` for every entry (the fast path of
     ``_capped_row``): returns ``(k, zk)`` with ``zk = z_(kk)`` (the ``kk``-th largest
     score) and ``th[:k], pos[:k]`` every entry above ``zk - c`` (and maybe a few more),
@@ -2220,13 +2222,10 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out):
     checked against the ``kk``-th largest found above it, and the row is collected
     again above the true bound when the guess was too high.  The result does not
     depend on the guess (the candidates are every entry above a bound, in index order).
-    ``out`` (the row's output) is set to zero.
     """
     if kk == 1:
         thr = m - c - 2.0**-50 * (abs(m) + c)
-        return _collect_above(z, thr, th, pos, out), m
-    for i in range(z.shape[0]):
-        out[i] = 0.0
+        return _collect_all_above(z, thr, th, pos), m
     k = -1
     if gap > 0.0:
         thr = m - gap - 2.0**-50 * (abs(m) + gap)
@@ -2248,8 +2247,9 @@ def _capped_candidates_const(z, m, c, kk, gap, th, pos, heap, out):
 
 @njit(cache=True)
 def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, gap):
-    """One row of ``capped_rows``; ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,), ``E`` (64,)
-    and ``T`` (72,) scratch.
+    """One row of ``capped_rows`` into ``out``, which arrives zeroed (only the nonzero
+    entries are written); ``W`` (6, n), ``Wi`` (3, n), ``res`` (64,), ``E`` (64,) and
+    ``T`` (72,) scratch.
 
     The scores are used as they are (no shift by the maximum, which would overflow
     for spreads above 1.8e308 and round away the low part of a score far below the
@@ -2280,7 +2280,7 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, g
     vv = W[3]
     pos = Wi[0]
     if small and vconst > 0.0:
-        k, zk = _capped_candidates_const(z, m, c, kk, gap[0], th, pos, res, out)
+        k, zk = _capped_candidates_const(z, m, c, kk, gap[0], th, pos, res)
         if k >= 0:
             for j in range(k):
                 vv[j] = c
@@ -2299,7 +2299,6 @@ def _capped_row(z, m, vrow, vconst, use_const, K, out, info, W, Wi, res, E, T, g
     k = 0
     m1 = m - 1.0 - 2.0**-50 * (abs(m) + 1.0)
     for i in range(n):
-        out[i] = 0.0
         vi = vconst if use_const else vrow[i]
         zi = z[i]
         if zi == -np.inf or vi <= 0.0:
@@ -2425,8 +2424,9 @@ def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
 @njit(cache=True)
 def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X, cap, Vx,
                   counts):
-    """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation; with ``cap >= 0``
-    the rows of ``capped_rows_step`` (see :func:`_step_row`)."""
+    """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation (each output row is
+    zeroed, then its nonzero entries written); with ``cap >= 0`` the rows of
+    ``capped_rows_step`` (see :func:`_step_row`)."""
     n = Z.shape[1]
     need = 0  # unmasked entries a row needs to be feasible (one cap c: c need >= K)
     if use_const and vconst > 0.0:
@@ -2440,13 +2440,15 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X
     E = np.empty(64)
     T = np.empty(72)
     gap = np.full(1, np.nan)  # carried from row to row (see _capped_candidates_const)
-    buf = np.empty(n if cap >= 0 else 0)
+    buf = np.zeros(n if cap >= 0 else 0)  # (kept zeroed by _step_row)
     idx = np.empty(max(cap, 0), np.int64)
     for r in range(r0, r1):
         if not _have_max(Z, rowmax, out, info, r, ninf, need):
             continue
         vrow = V[0] if use_const else V[r]
         o = out[r] if cap < 0 else buf
+        if cap < 0:
+            o[:] = 0.0
         _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, o, info[r], W, Wi, res, E,
                     T, gap)
         if cap >= 0:
