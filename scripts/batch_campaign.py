@@ -46,6 +46,8 @@ MAPS = {
     "sparsemax": (H.sparsemax, lambda z: A._ref_capped(z, [1.0] * len(z), 1)),
     "2-subsets": (lambda z: H.sparsemap_ksubsets(z, 2),
                   lambda z: A._ref_capped(z, [1.0] * len(z), 2)),
+    "constrained 0.5": (lambda z: H.constrained_sparsemax(z, 0.5),
+                        lambda z: A._ref_capped(z, [0.5] * len(z), 1)),
 }
 
 
