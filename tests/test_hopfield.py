@@ -532,6 +532,26 @@ def test_hopfield_with_zero_retrieved_vector_raises():
 # ---------------------------------------------------------------------------------------
 # retrieval bookkeeping
 # ---------------------------------------------------------------------------------------
+def test_retrieve_p_is_each_rows_last_state():
+    """``RetrievalResult.p`` holds ``p`` of each row's final state, also when the rows
+    of the batch stop at different updates (two start at a fixed point, four run out of
+    updates and are evaluated as a smaller batch after the others stop): against
+    ``probabilities`` of the final states (up to BLAS rounding of the scores).  ``p``
+    of the state the last full batch was evaluated at differs by more than 0.02 on
+    those four rows."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 6))
+    net = HopfieldNetwork(X, Tsallis(1.5), 0.5)
+    Q0 = np.vstack([3.0 * X[:2], rng.standard_normal((4, 6))])
+    res = net.retrieve(Q0, max_iter=3, record_path=True)
+    assert res.converged.tolist() == [True, True, False, False, False, False]
+    for b in range(6):
+        np.testing.assert_allclose(res.p[b], net.probabilities(res.q[b]), rtol=0,
+                                   atol=1e-12)
+        if not res.converged[b]:
+            assert np.abs(res.p[b] - net.probabilities(res.path[b, 1])).max() > 0.02
+
+
 def test_retrieve_fields_and_batch_vs_rows():
     rng = np.random.default_rng(8)
     X = rng.standard_normal((10, 3))
@@ -539,6 +559,7 @@ def test_retrieve_fields_and_batch_vs_rows():
     Q0 = rng.standard_normal((4, 3))
     res = net.retrieve(Q0, max_iter=50, record_path=True)
     T_ = int(res.n_steps.max())
+    assert len(set(res.n_steps.tolist())) > 1  # rows stop at different steps
     assert res.energies.shape == (4, T_ + 1) and res.path.shape == (4, T_ + 1, 3)
     for b in range(4):
         n = int(res.n_steps[b])
@@ -548,6 +569,8 @@ def test_retrieve_fields_and_batch_vs_rows():
         # BLAS rounds X q differently for different batch sizes: the same fixed point
         # up to rounding (the map itself is exact for its scores)
         np.testing.assert_allclose(r1.q, res.q[b], rtol=0, atol=1e-14)
+        # p of the row's last state, also when the batch's rows stopped at other steps
+        np.testing.assert_allclose(res.p[b], r1.p, rtol=0, atol=1e-14)
         assert r1.converged == res.converged[b]
         assert r1.energies.shape == (r1.n_steps + 1,)
         # every iterate is one step of the previous one; energies and p are the model's
