@@ -389,8 +389,9 @@ class Shannon(Regularizer):
         G = np.log(N * P[np.arange(B), P.argmax(axis=1)])
         near = np.flatnonzero(G < 0.5)
         if near.size:
+            Zn, mn = (Z, rowmax) if near.size == B else (Z[near], rowmax[near])  # no copy
             with np.errstate(under="ignore"):
-                D = np.mean(-np.expm1(Z[near] - rowmax[near, None]), axis=1)
+                D = np.mean(-np.expm1(Zn - mn[:, None]), axis=1)
             G[near] = -np.log1p(-D)
         return G
 
