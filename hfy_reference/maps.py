@@ -288,7 +288,7 @@ def power_step_rows(rows: V.Rows, X: np.ndarray, alpha: float, family: str) -> n
     ``alpha > 1`` (finite for entmax)."""
     c, a, alo, e, elo = _exponents(alpha, family)
     return _kernel_products(rows, X, "power_rows_step",
-                 (c, a, alo, e, elo, family == "normmax", 0), False)
+                            (c, a, alo, e, elo, family == "normmax", 0), False)
 
 
 def softmax_step_rows(rows: V.Rows, X: np.ndarray) -> np.ndarray | None:

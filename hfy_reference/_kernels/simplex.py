@@ -2364,8 +2364,8 @@ def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
     pos = Wi[0]
     # the exact test against the final bound, and the breakpoints.  Both compactions
     # are branch-free (every entry is written at ``kept <= j``, which advances for the
-    # kept ones only): about half the candidates are kept, a branch would be
-    # mispredicted as often
+    # kept ones only): on N(0, 1) rows with k = 5 the first keeps about half of the
+    # candidates and the second about a quarter, so a branch would often mispredict
     kept = 0
     for j in range(k):
         zi = th[j]
