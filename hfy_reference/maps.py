@@ -83,6 +83,24 @@ def _kernels():
 #: two threads only repay on large arrays.  Set it to 0 to always go parallel.
 PARALLEL_MIN_SIZE = 1 << 20
 
+# Outputs of the sparse engines of at least this many bytes are allocated by numpy.zeros
+# and the kernels write each row's support only; smaller ones by numpy.empty, each row
+# zeroed by the kernel.  A block this large is mapped fresh from the system (glibc maps
+# every block above 32 MiB on its own), whose pages are zero already: calloc makes no
+# pass over it, and the kernel's own zeroing would be one more write over the output
+# (1.5-3.6 ms less at 10**4 x 10**3, docs/speed.md).  A smaller block may be reused heap
+# memory, which calloc clears on one thread: slower than the kernel's zeroing, row by
+# row next to the row's work (0.3-0.5 ms more at 2000 x 1000).
+ZEROED_MIN_BYTES = 1 << 25
+
+
+def _output(shape: tuple[int, ...]) -> tuple[np.ndarray, bool]:
+    """``(out, zeroed)``: a float64 output of ``shape`` for a kernel that writes the
+    support of each row, and whether it arrives zeroed (``ZEROED_MIN_BYTES``)."""
+    if 8 * math.prod(shape) >= ZEROED_MIN_BYTES:
+        return np.zeros(shape), True
+    return np.empty(shape), False
+
 
 def _kernel(name: str, data: np.ndarray):
     """The parallel kernel ``name``, or its serial twin for small inputs."""
@@ -135,10 +153,10 @@ def _exponents(alpha: float, family: str) -> tuple[float, float, float, float, f
 
 def _power(rows: V.Rows, c: float, a: float, e: float, normalize: bool, method: int,
            alo: float = 0.0, elo: float = 0.0):
-    out = np.empty_like(rows.data)
+    out, zeroed = _output(rows.data.shape)
     info = np.empty((rows.data.shape[0], 3))
     _kernel("power_rows", rows.data)(rows.data, rows.rowmax, c, a, alo, e, elo, normalize,
-                                     method, out, info)
+                                     method, out, info, zeroed)
     return out, info
 
 
@@ -231,10 +249,10 @@ def _per_row(rows: V.Rows, alpha: np.ndarray, method: int, normmax: bool) -> np.
         fam = "normmax" if normmax else "entmax"
         par = np.array([_exponents(float(v), fam) for v in vals]).reshape(-1, 5)[inv]
         C, A, ALO, E, ELO = (np.ascontiguousarray(par[:, j]) for j in range(5))
-        res = np.empty_like(sub.data)
+        res, zeroed = _output(sub.data.shape)
         info = np.empty((sub.data.shape[0], 3))
         _kernel("power_rows_v", sub.data)(sub.data, sub.rowmax, C, A, ALO, E, ELO,
-                                          normmax, method, res, info)
+                                          normmax, method, res, info, zeroed)
         if g:
             return res
         out[general] = res
@@ -249,11 +267,11 @@ def _capped(rows: V.Rows, U: np.ndarray, vconst: float, use_const: bool, K: floa
     """The capped engine on ``rows``: ``(out, rows)``, the returned rows carrying the
     -inf counts when the kernel computed the maxima (``rows.deferred``) and ``count``
     (``False``: the caller needs no counts, one pass over each row fewer)."""
-    out = np.empty_like(rows.data)
+    out, zeroed = _output(rows.data.shape)
     info = np.empty((rows.data.shape[0], 3))
     ninf = np.zeros(rows.data.shape[0] if rows.deferred and count else 0, np.int64)
     _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, vconst, use_const, K, out,
-                                      info, ninf)
+                                      info, ninf, zeroed)
     return out, (rows.with_counts(ninf) if rows.deferred and count else rows)
 
 

@@ -489,7 +489,7 @@ def _entmax15_tau(Z):
     c, a, alo, e, elo = M._exponents(1.5, "entmax")
     out = np.empty_like(Z)
     info = np.empty((Z.shape[0], 3))
-    S.power_rows_serial(Z, Z.max(axis=1), c, a, alo, e, elo, False, 0, out, info)
+    S.power_rows_serial(Z, Z.max(axis=1), c, a, alo, e, elo, False, 0, out, info, False)
     return out, info[:, :2]
 
 

@@ -304,3 +304,63 @@ def test_deferred_capped_feasibility_errors(large, monkeypatch):
         H.constrained_sparsemax(Z, -1.0)
     p = H.constrained_sparsemax(Z, 0.34)
     assert np.all(p <= 0.34) and np.allclose(p.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("fn", [
+    lambda z: H.entmax(z, 1.5), lambda z: H.entmax(z, 1.3), H.sparsemax,
+    lambda z: H.normmax(z, 2.0), lambda z: H.normmax(z, np.inf),
+    lambda z: H.entmax(z, np.array([1.5, 1.3, 2.0, 3.0, 1.5, 1.7])[:, None]),
+    lambda z: H.normmax(z, np.array([2.0, 5.0, 2.0, np.inf, 3.0, 2.0])[:, None]),
+    lambda z: H.sparsemap_ksubsets(z, 3), lambda z: H.constrained_sparsemax(z, 0.3)])
+def test_zeroed_outputs_same_results(fn, parallel, monkeypatch):
+    """Large outputs are allocated zeroed (``maps.ZEROED_MIN_BYTES``) and the kernels
+    then write the support only: the results of the small-output path, bit for bit,
+    masked rows and the errors of refused rows included."""
+    from hfy_reference import maps as M
+
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((6, 300)) * np.array([1.0, 10.0, 1e-3, 1.0, 100.0, 1.0])[:, None]
+    Z[1, :290] = -np.inf
+    want = fn(Z)
+    if parallel:
+        monkeypatch.setattr(M, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setattr(M, "ZEROED_MIN_BYTES", 0)
+    assert np.array_equal(fn(Z), want)
+    Zb = Z.copy()
+    Zb[4, 7] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fn(Zb)
+
+
+@pytest.mark.parametrize("kernel", ["power", "power_v", "capped"])
+def test_kernels_zero_the_output_unless_it_arrives_zeroed(kernel):
+    """``zeroed=False``: every entry off the support is written 0 (an output full of NaN
+    comes back equal to one that arrived zeroed); ``zeroed=True``: only the support is
+    written (the NaN stay off it)."""
+    from hfy_reference import maps as M
+    from hfy_reference._kernels import simplex as S
+
+    Z = np.random.default_rng(4).standard_normal((5, 200))
+    mx = Z.max(axis=1)
+    c, a, alo, e, elo = M._exponents(1.5, "entmax")
+    col = np.ones(5)
+
+    def run(out, zeroed):
+        info = np.empty((5, 3))
+        if kernel == "power":
+            S.power_rows_serial(Z, mx.copy(), c, a, alo, e, elo, False, 0, out, info, zeroed)
+        elif kernel == "power_v":
+            S.power_rows_v_serial(Z, mx.copy(), c * col, a * col, alo * col, e * col,
+                                  elo * col, False, 0, out, info, zeroed)
+        else:
+            S.capped_rows_serial(Z, mx.copy(), np.ones((1, 1)), 1.0, True, 3.0, out, info,
+                                 np.empty(0, np.int64), zeroed)
+        return out
+
+    ref = run(np.zeros_like(Z), True)
+    assert 0 < np.count_nonzero(ref) < Z.size // 4
+    np.testing.assert_array_equal(run(np.full_like(Z, np.nan), False), ref)
+    got = run(np.full_like(Z, np.nan), True)
+    assert np.array_equal(np.isnan(got), ref == 0)
+    assert np.array_equal(got[ref != 0], ref[ref != 0])

@@ -979,9 +979,10 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
 
 
 @njit(cache=True)
-def _no_step():
-    """The step arguments ``(X, cap, V, counts)`` of a plain map (``cap = -1``)."""
-    return np.empty((0, 0)), -1, np.empty((0, 0)), np.empty(0, np.int64)
+def _no_step(zeroed):
+    """The step arguments ``(X, cap, V, counts)`` of a plain map: ``cap = -1``, or
+    ``cap = -2`` when ``out`` arrives zeroed (the chunks then write the support only)."""
+    return np.empty((0, 0)), -2 if zeroed else -1, np.empty((0, 0)), np.empty(0, np.int64)
 
 
 @njit(cache=True)
@@ -1083,8 +1084,9 @@ def _have_max(Z, rowmax, out, info, r, ninf, need):
 def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0, r1,
                  X, cap, V, counts):
     """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation (each output row is
-    zeroed, then its support written); with ``cap >= 0`` the rows of
-    ``power_rows_step`` (see :func:`_step_row`)."""
+    zeroed, unless ``cap = -2`` says that ``out`` arrives zeroed, then its support
+    written); with ``cap >= 0`` the rows of ``power_rows_step`` (see
+    :func:`_step_row`)."""
     n = Z.shape[1]
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
@@ -1101,7 +1103,8 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
         o = buf
         if cap < 0:
             o = out[r]
-            o[:] = 0.0
+            if cap == -1:
+                o[:] = 0.0
         _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, o, info[r], W, Wi,
                    res, ptab, gap)
         if cap >= 0:
@@ -1109,7 +1112,7 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
 
 
 @njit(cache=True, parallel=True)
-def power_rows(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info):
+def power_rows(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, zeroed):
     """Rows of ``p_i = [c (z_i - max z) - tau]_+^e`` (normalized if ``normalize``),
     with ``tau`` solving ``sum_i [c (z_i - max z) - tau]_+^a = 1``.
 
@@ -1121,20 +1124,23 @@ def power_rows(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info):
     are the double-doubles of the exact rationals; 0 for ``a, e`` in {0, 1, 2}).
 
     ``info[r]`` receives ``(tau_hi, tau_lo, support size)`` of row ``r``, with ``tau``
-    in the shifted coordinates ``c (z - max z)``.  Chunks of rows run in parallel.
+    in the shifted coordinates ``c (z - max z)``.  ``zeroed``: ``out`` arrives zeroed,
+    and only the support of each row is written (else each row is zeroed first).  Chunks
+    of rows run in parallel.
     """
     nr = Z.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
         _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info,
-                     ch * nr // nch, (ch + 1) * nr // nch, *_no_step())
+                     ch * nr // nch, (ch + 1) * nr // nch, *_no_step(zeroed))
 
 
 @njit(cache=True)
-def power_rows_serial(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info):
+def power_rows_serial(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info,
+                      zeroed):
     """``power_rows`` on one thread (small inputs: no thread start-up)."""
     _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, 0,
-                 Z.shape[0], *_no_step())
+                 Z.shape[0], *_no_step(zeroed))
 
 
 @njit(cache=True, parallel=True)
@@ -1161,9 +1167,10 @@ def power_rows_step_serial(Z, rowmax, c, a, alo, e, elo, normalize, method, X, c
 # ---- one (c, a, e) per row (alpha per row, issue 18): the same row kernel, parameters
 # ---- read from arrays, so that every row is bitwise the row of a single-alpha call
 @njit(cache=True)
-def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r0, r1):
+def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r0, r1,
+                   zeroed):
     """Rows ``r0:r1`` of ``power_rows_v``, with one scratch allocation (each output row
-    zeroed, then its support written)."""
+    zeroed unless ``zeroed``, then its support written)."""
     n = Z.shape[1]
     W = np.empty((5, n))
     Wi = np.empty((1, n), np.int64)
@@ -1183,27 +1190,30 @@ def _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, r
         if a != prev_a:
             gap[0] = np.nan  # (the guess is in the units of one alpha)
         prev_a = a
-        out[r, :] = 0.0
+        if not zeroed:
+            out[r, :] = 0.0
         _power_row(Z[r], rowmax[r], C[r], a, ALO[r], E[r], ELO[r], normalize, method,
                    out[r], info[r], W, Wi, res, ptab if a == tab_a else noptab, gap)
 
 
 @njit(cache=True, parallel=True)
-def power_rows_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info):
+def power_rows_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, zeroed):
     """``power_rows`` with the parameters ``(c, a, alo, e, elo)`` of row ``r`` in
-    ``C[r], A[r], ALO[r], E[r], ELO[r]`` (α per row); chunks of rows run in parallel."""
+    ``C[r], A[r], ALO[r], E[r], ELO[r]`` (α per row); chunks of rows run in parallel.
+    ``zeroed`` as in ``power_rows``."""
     nr = Z.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
         _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info,
-                       ch * nr // nch, (ch + 1) * nr // nch)
+                       ch * nr // nch, (ch + 1) * nr // nch, zeroed)
 
 
 @njit(cache=True)
-def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info):
+def power_rows_v_serial(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info,
+                        zeroed):
     """``power_rows_v`` on one thread."""
     _power_chunk_v(Z, rowmax, C, A, ALO, E, ELO, normalize, method, out, info, 0,
-                   Z.shape[0])
+                   Z.shape[0], zeroed)
 
 
 # --------------------------------------------------------------------------------------
@@ -2427,7 +2437,8 @@ def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
 def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X, cap, Vx,
                   counts):
     """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation (each output row is
-    zeroed, then its nonzero entries written); with ``cap >= 0`` the rows of
+    zeroed, unless ``cap = -2`` says that ``out`` arrives zeroed, then its nonzero entries
+    written); with ``cap >= 0`` the rows of
     ``capped_rows_step`` (see :func:`_step_row`)."""
     n = Z.shape[1]
     need = 0  # unmasked entries a row needs to be feasible (one cap c: c need >= K)
@@ -2451,7 +2462,8 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X
         o = buf
         if cap < 0:
             o = out[r]
-            o[:] = 0.0
+            if cap == -1:
+                o[:] = 0.0
         _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, o, info[r], W, Wi, res, E,
                     T, gap)
         if cap >= 0:
@@ -2459,7 +2471,7 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X
 
 
 @njit(cache=True, parallel=True)
-def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info, ninf):
+def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info, ninf, zeroed):
     """Rows of ``clip(z - max z - tau, 0, v)`` with ``tau`` such that the row sums to ``K``.
 
     k-subsets SparseMAP: ``v = 1`` (``use_const``), ``K = k``.  Constrained sparsemax:
@@ -2468,21 +2480,21 @@ def capped_rows(Z, rowmax, V, vconst, use_const, K, out, info, ninf):
     the coordinates of ``z`` (NaN when no entry is strictly inside).  Where
     ``rowmax[r]`` is NaN the row's maximum and its number of -inf entries (into
     ``ninf[r]``) are computed here (``_have_max``); a row with too few unmasked entries
-    for one cap is then left at zero for the caller to refuse.  Chunks of rows run in
-    parallel.
+    for one cap is then left at zero for the caller to refuse.  ``zeroed`` as in
+    ``power_rows``.  Chunks of rows run in parallel.
     """
     nr = Z.shape[0]
     nch = min(nr, 256)
     for ch in prange(nch):
         _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf,
-                      ch * nr // nch, (ch + 1) * nr // nch, *_no_step())
+                      ch * nr // nch, (ch + 1) * nr // nch, *_no_step(zeroed))
 
 
 @njit(cache=True)
-def capped_rows_serial(Z, rowmax, V, vconst, use_const, K, out, info, ninf):
+def capped_rows_serial(Z, rowmax, V, vconst, use_const, K, out, info, ninf, zeroed):
     """``capped_rows`` on one thread (small inputs: no thread start-up)."""
     _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, 0, Z.shape[0],
-                  *_no_step())
+                  *_no_step(zeroed))
 
 
 @njit(cache=True, parallel=True)
