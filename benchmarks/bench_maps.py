@@ -162,10 +162,11 @@ print((status("VmHWM:") - before) / z.nbytes)
 
 def long_rows(sizes, repeat, memory):
     """One row of N entries: ms per 10**6 entries for each N (linear time means a flat
-    line), and the peak memory beyond the input, in units of the input's size (the
-    output itself is one; measured in a fresh subprocess as the peak resident set
-    during the call, Linux ``VmHWM`` reset through ``/proc/self/clear_refs``, minus the
-    resident set before it)."""
+    line), and the peak memory beyond the input, in units of the input's size
+    (measured in a fresh subprocess as the peak resident set during the call, Linux
+    ``VmHWM`` reset through ``/proc/self/clear_refs``, minus the resident set before it:
+    an output written in full counts as one, a zeroed output of which only the support
+    was written as the pages written)."""
     names = [m for m in MAPS if m != "argmax"]
     print("\n== one row of N entries: ms per 10**6 entries"
           + (" | peak memory beyond the input (x input, output included) at the largest N"

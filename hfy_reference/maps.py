@@ -88,9 +88,10 @@ PARALLEL_MIN_SIZE = 1 << 20
 # zeroed by the kernel.  A block this large is mapped fresh from the system (glibc maps
 # every block above 32 MiB on its own), whose pages are zero already: calloc makes no
 # pass over it, and the kernel's own zeroing would be one more write over the output
-# (1.5-3.6 ms less at 10**4 x 10**3, docs/speed.md).  A smaller block may be reused heap
-# memory, which calloc clears on one thread: slower than the kernel's zeroing, row by
-# row next to the row's work (0.3-0.5 ms more at 2000 x 1000).
+# (sparsemax and k-subsets: 0.7-4.1 ms less per call at 10**4 x 10**3, docs/speed.md).
+# A smaller block may be reused heap memory, which calloc clears on one thread: slower
+# than the kernel's zeroing, row by row next to the row's work (0.1-0.6 ms more at
+# 2000 x 1000).
 ZEROED_MIN_BYTES = 1 << 25
 
 

@@ -17,6 +17,10 @@ Usage (from the repository root)::
 
     nice -n 10 python scripts/batch_campaign.py --minutes 8 --seed 11
 
+``--zeroed-batches`` maps each batch into an output that arrives zeroed (the path of
+outputs of at least ``maps.ZEROED_MIN_BYTES``, where the kernels write the support only),
+and the rows alone as usual.
+
 It prints, per map, the rows compared with the reference, the largest error in ulp
 (relative, and absolute in ulps of 1) with its input, and the number of rows whose batch
 result differed from the row alone (each such row is printed).
@@ -38,6 +42,7 @@ sys.path.insert(0, HERE)
 import adversarial_search as A  # noqa: E402
 
 import hfy_reference as H  # noqa: E402
+from hfy_reference import maps as M  # noqa: E402
 
 MAPS = {
     "1.5-entmax": (lambda z: H.entmax(z, 1.5), lambda z: A._ref_entmax(z, 1.5)),
@@ -78,10 +83,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--zeroed-batches", action="store_true",
+                    help="map each batch into a zeroed output (maps.ZEROED_MIN_BYTES = 0)")
     args = ap.parse_args(argv)
     if not args.minutes > 0:
         ap.error("--minutes must be > 0")
     rng = np.random.default_rng(args.seed)
+    default = M.ZEROED_MIN_BYTES
     stats = {name: {"rows": 0, "checked": 0, "worst_ulp": 0.0, "abs": 0.0, "mismatch": 0,
                     "input": None} for name in MAPS}
     t0 = time.time()
@@ -90,7 +98,9 @@ def main(argv=None):
         n = int(rng.integers(2, 60) if rng.random() < 0.5 else rng.integers(60, 300))
         Z = np.array([row(rng, n) for _ in range(int(rng.integers(2, 40)))])
         for name, (f, ref) in MAPS.items():
+            M.ZEROED_MIN_BYTES = 0 if args.zeroed_batches else default
             P = f(Z)
+            M.ZEROED_MIN_BYTES = default
             st = stats[name]
             for r, z in enumerate(Z):
                 st["rows"] += 1
