@@ -192,6 +192,37 @@ class SequentialKSubsets(Regularizer):
     def _max_iter(n):
         return 1000 + 20 * n
 
+    def _shift_tol(self, Z: np.ndarray, w: float):
+        """``(shift, tol)`` per row of the scores ``Z`` the solver sees (halved in the
+        ``lp-sparsemap`` convention): the row maximum, and the tolerance of the gap test,
+        ``64 eps k`` times the mean distance of the ``k`` largest scores to the maximum
+        plus ``(w (k - 1) + k) / k``, the size of the shifted structure scores the test
+        compares.  Refuses rows whose finite scores spread over more than
+        ``2**1023 / k`` (the shifted score of a structure, a sum of ``k`` of them, would
+        overflow)."""
+        k = self.k
+        fin = np.isfinite(Z)
+        shift = np.where(fin, Z, -np.inf).max(axis=1)
+        low = np.where(fin, Z, np.inf).min(axis=1)
+        with np.errstate(over="ignore"):
+            spread = shift - low
+        lim = 2.0**1023 / k
+        if not (spread <= lim).all():
+            r = int(np.flatnonzero(~(spread <= lim))[0])
+            f = 2.0 if self._half else 1.0
+            raise ValueError(
+                f"z has finite entries from {f * low[r]:.4g} to {f * shift[r]:.4g}; "
+                f"{self!r} needs them within 2**1023 / k{' * 2' if self._half else ''} = "
+                f"{f * lim:.4g} of each other (its solver adds the k shifted scores of a "
+                "structure, which would overflow)"
+            )
+        # the k largest scores' distances to the maximum, summed as means (no overflow)
+        top_k = -np.partition(-np.where(fin, Z, -np.inf), k - 1, axis=1)[:, :k]
+        with np.errstate(invalid="ignore"):
+            d = np.where(np.isfinite(top_k), (shift[:, None] - top_k) / k, 0.0)
+        tol = 64.0 * _EPS * k * (d.sum(axis=1) + (w * (k - 1) + k) / k)
+        return np.ascontiguousarray(shift), tol
+
     def _check_status(self, info):
         kern = _kernels()
         st = info[:, kern.INFO_STATUS]
@@ -215,16 +246,12 @@ class SequentialKSubsets(Regularizer):
         kern = _kernels()
         mu = np.empty((R, n))
         info = np.empty((R, kern.N_INFO))
-        fin = np.where(np.isfinite(Z), np.abs(Z), 0.0)
         k = self.k
-        # 64 eps (sum of the k largest |z| + w (k - 1) + k), summed as means so that
-        # scores near 1.8e308 give a finite tolerance (and no overflow warning)
-        top = (-np.partition(-fin, k - 1, axis=1)[:, :k] / k).sum(axis=1)
-        tol = 64.0 * _EPS * k * (top + (w * (k - 1) + k) / k)
+        shift, tol = self._shift_tol(Z, w)
         # parallel only when there is enough work to amortize waking the threads
         run = kern.seq_ksubsets_rows if R >= 4 and R * n * k >= 50_000 \
             else kern.seq_ksubsets_rows_serial
-        run(np.ascontiguousarray(Z), w, k, tol, self._max_iter(n), n + 1, mu, info)
+        run(np.ascontiguousarray(Z), w, k, tol, self._max_iter(n), n + 1, mu, info, shift)
         self._check_status(info)
         return mu, info
 
@@ -240,11 +267,10 @@ class SequentialKSubsets(Regularizer):
         alpha = np.empty(cap)
         mu = np.empty(n)
         info = np.empty(kern.N_INFO)
-        fin = np.where(np.isfinite(zz), np.abs(zz), 0.0)
-        top = float((np.sort(fin)[::-1][:k] / k).sum())  # as in _run_w: no overflow
-        tol = 64.0 * _EPS * k * (top + (w * (k - 1) + k) / k)
-        na = kern.seq_ksubsets_solve(np.ascontiguousarray(zz), w, k, tol,
-                                     self._max_iter(n), cap, idx, alpha, mu, info)
+        shift, tol = self._shift_tol(zz[None, :], w)  # as in _run_w
+        na = kern.seq_ksubsets_solve(np.ascontiguousarray(zz), w, k, float(tol[0]),
+                                     self._max_iter(n), cap, idx, alpha, mu, info,
+                                     float(shift[0]))
         self._check_status(info[None, :])
         S = np.zeros((na, n), dtype=bool)
         for a in range(na):

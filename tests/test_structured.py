@@ -326,3 +326,70 @@ def test_input_not_modified_and_repr():
     assert np.array_equal(z, z0)
     assert repr(reg) == "SequentialKSubsets(k=2, w=0.5, convention='standard')"
     assert reg == SequentialKSubsets(2, 0.5) and hash(reg) == hash(SequentialKSubsets(2, 0.5))
+
+
+# ---------------------------------------------------------------------------------------
+# scores far from 0: the solver works on z - max z (issue 11, scale classes)
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("c", [1e3, 1e9, 1e12, 1e14, 1e16, 1e20, 1e100, 1e300, -1e300])
+def test_sequential_1_subsets_is_sparsemax_at_every_offset(c):
+    """k = 1, w = 0 is sparsemax (exact in this library) at any offset of the scores,
+    and with one entry far below the others (its score rounded away from theirs).  The
+    solver used to compare structure scores of size |z| against a tolerance of
+    ``64 eps |z|``: wrong supports from offsets of about 1e12 (off by 0.01 on N(0, 1)
+    rows plus 1e12; a vertex instead of the uniform point for five equal scores of 1e14)."""
+    from hfy_reference import sparsemax
+
+    rng = np.random.default_rng(abs(int(np.log10(abs(c)))))
+    reg = SequentialKSubsets(1)
+    for _ in range(20):
+        z = rng.standard_normal(int(rng.integers(2, 9))) + c
+        np.testing.assert_allclose(reg.argmax(z), sparsemax(z), rtol=0, atol=2 * EPS)
+    ties = np.full(5, c)
+    np.testing.assert_allclose(reg.argmax(ties), np.full(5, 0.2), rtol=0, atol=2 * EPS)
+    far = np.array([0.0, 0.3, 0.1, -0.2, 0.05, -abs(c)])
+    np.testing.assert_allclose(reg.argmax(far), sparsemax(far), rtol=0, atol=2 * EPS)
+
+
+@pytest.mark.parametrize("p", [10, 20, 32])
+@pytest.mark.parametrize("k,w", [(2, 0.0), (2, 0.7), (3, 0.3), (3, 2.5)])
+def test_sequential_exact_under_exact_shifts(p, k, w):
+    """Scores on a grid of 2**-20 shifted by 2**p (exactly representable): the returned
+    active set is certified optimal in exact rationals for the shifted scores, and the
+    marginals are those of the unshifted scores to 2 ulps (the problem is the same:
+    every structure has k ones)."""
+    rng = np.random.default_rng(100 * p + 10 * k + int(10 * w))
+    reg = SequentialKSubsets(k, w)
+    for _ in range(4):
+        z = np.round(rng.standard_normal(7) * 2.0**20) / 2.0**20
+        zc = z + 2.0**p
+        assert np.array_equal(zc - 2.0**p, z)  # the shift is exact
+        sol = reg.solve(zc)
+        cert = slow.certify(zc, k, w, sol.structures)
+        assert cert is not None, (zc, sol)
+        assert _ulps(sol.mu, cert[0]) <= 2
+        assert _ulps(reg.argmax(zc), reg.argmax(z)) <= 2
+
+
+def test_sequential_spread_limit():
+    """Finite scores spread over at most 2**1023 / k are solved without a warning (the
+    conftest turns warnings into errors) at any magnitude, ties and mixed signs
+    included; a wider spread is refused with a ValueError naming the limit (it used to
+    raise numpy's LinAlgError from the solver's linear systems)."""
+    rng = np.random.default_rng(8)
+    for k in (1, 2, 3, 5):
+        lim = 2.0**1023 / k
+        reg = SequentialKSubsets(k, 0.5)
+        for _ in range(20):
+            n = int(rng.integers(k + 1, 9))
+            top = float(rng.choice([lim, np.finfo(float).max, 1.0, -lim / 2]))
+            z = top - rng.choice([0.0, 0.0, 0.25, 0.5, 1.0], size=n) * (lim * (1 - 2**-40))
+            mu = reg.argmax(z)
+            assert np.all((mu >= 0) & (mu <= 1)) and abs(mu.sum() - k) <= 8 * k * EPS
+        z = np.array([lim / 2, -lim / 2 - lim * 2**-40] + [0.0] * k)
+        with pytest.raises(ValueError, match=r"2\*\*1023 / k"):
+            reg.argmax(z)
+    lp = SequentialKSubsets(2, 0.5, convention="lp-sparsemap")  # halved scores: twice
+    lp.argmax(np.array([8e307, -8e306, 0.0]))  # spread 8.8e307 <= 2**1023
+    with pytest.raises(ValueError, match=r"2\*\*1023 / k \* 2"):
+        lp.argmax(np.array([1.7e308, -1.7e308, 0.0]))

@@ -97,10 +97,11 @@ def _dd_add(h, lo, x):
 
 
 @njit(cache=True)
-def _refine(z, w, k, idx, alpha, bpair, na, tau):
+def _refine(z, w, k, idx, alpha, bpair, na, tau, shift):
     """Iterative refinement of the KKT solution on the final active set, with residuals
     ``s_a - sum_b |a ∩ b| alpha_b - tau`` and ``1 - sum alpha`` evaluated in double-double
-    (scores summed exactly).  Returns the refined ``tau``; ``alpha`` is updated in place
+    (scores summed exactly, less ``k shift``: ``s_a`` and ``tau`` of the shifted scores,
+    from the unrounded ``z``).  Returns the refined ``tau``; ``alpha`` is updated in place
     unless a weight would leave ``(0, 1]`` (then nothing changes)."""
     n = na
     G = np.empty((n, n))
@@ -117,6 +118,9 @@ def _refine(z, w, k, idx, alpha, bpair, na, tau):
         p, e = _two_prod(w, bpair[a])
         h, lo = _dd_add(h, lo, p)
         h, lo = _dd_add(h, lo, e)
+        p, e = _two_prod(float(k), shift)
+        h, lo = _dd_add(h, lo, -p)
+        h, lo = _dd_add(h, lo, -e)
         sh[a] = h
         sl[a] = lo
     K = np.zeros((n + 1, n + 1))
@@ -328,11 +332,15 @@ def _drop_zero_weights(idx, alpha, sc, bpair, G, na, k):
 
 
 @njit(cache=True)
-def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
+def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info, shift):
     """Active-set SparseMAP for one row.
 
     Parameters (trusted): ``z`` (N,) scores; ``w`` pairwise score; ``k`` ones; ``tol``
-    the absolute tolerance on ``s(y) - <a_y, mu> - tau``; ``max_iter``; ``cap`` the most
+    the absolute tolerance on ``s(y) - <a_y, mu> - tau``; ``shift`` (the row's maximum):
+    the iterations work on ``z - shift`` (every structure has ``k`` ones, so the
+    solution is the same; the scores near the top are small, so rounding stays far
+    below ``tol`` whatever the size of ``z``), and the final polish on the exact
+    ``z`` less ``k shift`` (double-double); ``max_iter``; ``cap`` the most
     active structures; outputs ``idx`` (cap, k) int64 positions of the active
     structures, ``alpha`` (cap,) their weights, ``mu`` (N,) the marginals and ``info``
     (N_INFO,).  Returns the number of active structures."""
@@ -345,8 +353,11 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
     bpair = np.zeros(cap)
     ynew = np.empty(k, dtype=np.int64)
     u = np.empty(n)
+    zs = np.empty(n)
+    for i in range(n):
+        zs[i] = z[i] - shift
 
-    seq_map(z, w, k, back0, back1, ynew)
+    seq_map(zs, w, k, back0, back1, ynew)
     na = 1
     for t in range(k):
         idx[0, t] = ynew[t]
@@ -354,7 +365,7 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
     bpair[0] = _pairs(ynew)
     s0 = w * bpair[0]
     for t in range(k):
-        s0 += z[ynew[t]]
+        s0 += zs[ynew[t]]
     sc[0] = s0
     alpha[0] = 1.0
     tau = 0.0
@@ -395,7 +406,7 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
             for t in range(k):
                 mu[idx[a, t]] += alpha[a]
         for i in range(n):
-            u[i] = z[i] - mu[i]
+            u[i] = zs[i] - mu[i]
         val = seq_map(u, w, k, back0, back1, ynew)
         gap = val - tau
         if gap <= tol:
@@ -425,7 +436,7 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
         bnew = _pairs(ynew)
         snew = w * bnew
         for t in range(k):
-            snew += z[ynew[t]]
+            snew += zs[ynew[t]]
         c, resid, okc = _affine_coeffs(G, gnew, na)
         resid += k
         if okc and resid <= 1e-9 * k:
@@ -468,7 +479,7 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
     # polish the weights on the final active set (scores summed exactly), unless the
     # scores are so large that the error-free products could overflow
     if status == STATUS_CONVERGED and zmax_ok(z):
-        tau = _refine(z, w, k, idx, alpha, bpair, na, tau)
+        tau = _refine(z, w, k, idx, alpha, bpair, na, tau, shift)
     # final marginals from the final weights
     for i in range(n):
         mu[i] = 0.0
@@ -478,7 +489,7 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
             mu[idx[a, t]] += alpha[a]
         nu += alpha[a] * bpair[a]
     info[INFO_NU] = nu
-    info[INFO_TAU] = tau
+    info[INFO_TAU] = tau + k * shift  # (rounded: for information)
     info[INFO_NACTIVE] = na
     info[INFO_ITER] = it
     info[INFO_STATUS] = status
@@ -487,27 +498,30 @@ def active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
 
 
 @njit(cache=True, parallel=True)
-def seq_ksubsets_rows(Z, w, k, tol, max_iter, cap, mu_out, info_out):
-    """Marginals of every row of ``Z`` (rows in parallel); ``tol`` (rows,) per row."""
+def seq_ksubsets_rows(Z, w, k, tol, max_iter, cap, mu_out, info_out, shift):
+    """Marginals of every row of ``Z`` (rows in parallel); ``tol`` and ``shift`` (rows,)
+    per row."""
     rows = Z.shape[0]
     for r in prange(rows):
         idx = np.empty((cap, k), dtype=np.int64)
         alpha = np.empty(cap)
-        active_set(Z[r], w, k, tol[r], max_iter, cap, idx, alpha, mu_out[r], info_out[r])
+        active_set(Z[r], w, k, tol[r], max_iter, cap, idx, alpha, mu_out[r], info_out[r],
+                   shift[r])
 
 
 @njit(cache=True)
-def seq_ksubsets_rows_serial(Z, w, k, tol, max_iter, cap, mu_out, info_out):
+def seq_ksubsets_rows_serial(Z, w, k, tol, max_iter, cap, mu_out, info_out, shift):
     """As :func:`seq_ksubsets_rows`, one row after the other (small batches: a parallel
     region costs a scheduler time slice on a busy machine)."""
     rows = Z.shape[0]
     for r in range(rows):
         idx = np.empty((cap, k), dtype=np.int64)
         alpha = np.empty(cap)
-        active_set(Z[r], w, k, tol[r], max_iter, cap, idx, alpha, mu_out[r], info_out[r])
+        active_set(Z[r], w, k, tol[r], max_iter, cap, idx, alpha, mu_out[r], info_out[r],
+                   shift[r])
 
 
 @njit(cache=True)
-def seq_ksubsets_solve(z, w, k, tol, max_iter, cap, idx, alpha, mu, info):
+def seq_ksubsets_solve(z, w, k, tol, max_iter, cap, idx, alpha, mu, info, shift):
     """One row with its active structures (see :func:`active_set`)."""
-    return active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info)
+    return active_set(z, w, k, tol, max_iter, cap, idx, alpha, mu, info, shift)
