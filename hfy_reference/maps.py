@@ -95,7 +95,7 @@ PARALLEL_MIN_SIZE = 1 << 20
 ZEROED_MIN_BYTES = 1 << 25
 
 
-def _output(shape: tuple[int, ...]) -> tuple[np.ndarray, bool]:
+def _support_output(shape: tuple[int, ...]) -> tuple[np.ndarray, bool]:
     """``(out, zeroed)``: a float64 output of ``shape`` for a kernel that writes the
     support of each row, and whether it arrives zeroed (``ZEROED_MIN_BYTES``)."""
     if 8 * math.prod(shape) >= ZEROED_MIN_BYTES:
@@ -154,7 +154,7 @@ def _exponents(alpha: float, family: str) -> tuple[float, float, float, float, f
 
 def _power(rows: V.Rows, c: float, a: float, e: float, normalize: bool, method: int,
            alo: float = 0.0, elo: float = 0.0):
-    out, zeroed = _output(rows.data.shape)
+    out, zeroed = _support_output(rows.data.shape)
     info = np.empty((rows.data.shape[0], 3))
     _kernel("power_rows", rows.data)(rows.data, rows.rowmax, c, a, alo, e, elo, normalize,
                                      method, out, info, zeroed)
@@ -250,7 +250,7 @@ def _per_row(rows: V.Rows, alpha: np.ndarray, method: int, normmax: bool) -> np.
         fam = "normmax" if normmax else "entmax"
         par = np.array([_exponents(float(v), fam) for v in vals]).reshape(-1, 5)[inv]
         C, A, ALO, E, ELO = (np.ascontiguousarray(par[:, j]) for j in range(5))
-        res, zeroed = _output(sub.data.shape)
+        res, zeroed = _support_output(sub.data.shape)
         info = np.empty((sub.data.shape[0], 3))
         _kernel("power_rows_v", sub.data)(sub.data, sub.rowmax, C, A, ALO, E, ELO,
                                           normmax, method, res, info, zeroed)
@@ -268,7 +268,7 @@ def _capped(rows: V.Rows, U: np.ndarray, vconst: float, use_const: bool, K: floa
     """The capped engine on ``rows``: ``(out, rows)``, the returned rows carrying the
     -inf counts when the kernel computed the maxima (``rows.deferred``) and ``count``
     (``False``: the caller needs no counts, one pass over each row fewer)."""
-    out, zeroed = _output(rows.data.shape)
+    out, zeroed = _support_output(rows.data.shape)
     info = np.empty((rows.data.shape[0], 3))
     ninf = np.zeros(rows.data.shape[0] if rows.deferred and count else 0, np.int64)
     _kernel("capped_rows", rows.data)(rows.data, rows.rowmax, U, vconst, use_const, K, out,

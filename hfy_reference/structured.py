@@ -201,9 +201,9 @@ class SequentialKSubsets(Regularizer):
         ``2**1023 / k`` (the shifted score of a structure, a sum of ``k`` of them, would
         overflow)."""
         k = self.k
-        fin = np.isfinite(Z)
-        shift = np.where(fin, Z, -np.inf).max(axis=1)
-        low = np.where(fin, Z, np.inf).min(axis=1)
+        # (validated rows: no NaN or +inf, at least k unmasked entries)
+        shift = Z.max(axis=1)
+        low = np.where(np.isfinite(Z), Z, np.inf).min(axis=1)
         with np.errstate(over="ignore"):
             spread = shift - low
         lim = 2.0**1023 / k
@@ -216,11 +216,10 @@ class SequentialKSubsets(Regularizer):
                 f"{f * lim:.4g} of each other (its solver adds the k shifted scores of a "
                 "structure, which would overflow)"
             )
-        # the k largest scores' distances to the maximum, summed as means (no overflow)
-        top_k = -np.partition(-np.where(fin, Z, -np.inf), k - 1, axis=1)[:, :k]
-        with np.errstate(invalid="ignore"):
-            d = np.where(np.isfinite(top_k), (shift[:, None] - top_k) / k, 0.0)
-        tol = 64.0 * _EPS * k * (d.sum(axis=1) + (w * (k - 1) + k) / k)
+        # the k largest scores' mean distance to the maximum (at most the spread)
+        top_k = -np.partition(-Z, k - 1, axis=1)[:, :k]
+        d = ((shift[:, None] - top_k) / k).sum(axis=1)
+        tol = 64.0 * _EPS * k * (d + (w * (k - 1) + k) / k)
         return np.ascontiguousarray(shift), tol
 
     def _check_status(self, info):

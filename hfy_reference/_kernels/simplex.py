@@ -978,11 +978,18 @@ def _power_row(z, m, c, a, alo, e, elo, normalize, method, out, info, W, Wi, res
     info[2] = nsupp
 
 
+# ``cap`` of the chunk loops for a plain map (no Hopfield step): each output row is
+# zeroed by the loop, or the output arrives zeroed and only the support is written
+_MAP_ZERO_ROWS = -1
+_MAP_OUT_ZEROED = -2
+
+
 @njit(cache=True)
 def _no_step(zeroed):
-    """The step arguments ``(X, cap, V, counts)`` of a plain map: ``cap = -1``, or
-    ``cap = -2`` when ``out`` arrives zeroed (the chunks then write the support only)."""
-    return np.empty((0, 0)), -2 if zeroed else -1, np.empty((0, 0)), np.empty(0, np.int64)
+    """The step arguments ``(X, cap, V, counts)`` of a plain map: ``cap`` is
+    ``_MAP_OUT_ZEROED`` when ``out`` arrives zeroed, else ``_MAP_ZERO_ROWS``."""
+    cap = _MAP_OUT_ZEROED if zeroed else _MAP_ZERO_ROWS
+    return np.empty((0, 0)), cap, np.empty((0, 0)), np.empty(0, np.int64)
 
 
 @njit(cache=True)
@@ -1084,7 +1091,7 @@ def _have_max(Z, rowmax, out, info, r, ninf, need):
 def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0, r1,
                  X, cap, V, counts):
     """Rows ``r0:r1`` of ``power_rows``, with one scratch allocation (each output row is
-    zeroed, unless ``cap = -2`` says that ``out`` arrives zeroed, then its support
+    zeroed, unless ``cap = _MAP_OUT_ZEROED`` says that ``out`` arrives zeroed, then its support
     written); with ``cap >= 0`` the rows of ``power_rows_step`` (see
     :func:`_step_row`)."""
     n = Z.shape[1]
@@ -1103,7 +1110,7 @@ def _power_chunk(Z, rowmax, c, a, alo, e, elo, normalize, method, out, info, r0,
         o = buf
         if cap < 0:
             o = out[r]
-            if cap == -1:
+            if cap == _MAP_ZERO_ROWS:
                 o[:] = 0.0
         _power_row(Z[r], rowmax[r], c, a, alo, e, elo, normalize, method, o, info[r], W, Wi,
                    res, ptab, gap)
@@ -2437,9 +2444,9 @@ def _capped_finish(z, K, out, info, W, Wi, res, E, T, k, loh, lol, hih, hil):
 def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X, cap, Vx,
                   counts):
     """Rows ``r0:r1`` of ``capped_rows``, with one scratch allocation (each output row is
-    zeroed, unless ``cap = -2`` says that ``out`` arrives zeroed, then its nonzero entries
-    written); with ``cap >= 0`` the rows of
-    ``capped_rows_step`` (see :func:`_step_row`)."""
+    zeroed, unless ``cap = _MAP_OUT_ZEROED`` says that ``out`` arrives zeroed, then its
+    nonzero entries written); with ``cap >= 0`` the rows of ``capped_rows_step`` (see
+    :func:`_step_row`)."""
     n = Z.shape[1]
     need = 0  # unmasked entries a row needs to be feasible (one cap c: c need >= K)
     if use_const and vconst > 0.0:
@@ -2462,7 +2469,7 @@ def _capped_chunk(Z, rowmax, V, vconst, use_const, K, out, info, ninf, r0, r1, X
         o = buf
         if cap < 0:
             o = out[r]
-            if cap == -1:
+            if cap == _MAP_ZERO_ROWS:
                 o[:] = 0.0
         _capped_row(Z[r], rowmax[r], vrow, vconst, use_const, K, o, info[r], W, Wi, res, E,
                     T, gap)
