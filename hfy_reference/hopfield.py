@@ -247,6 +247,13 @@ def _map_bonus(reg: Regularizer, rows: V.Rows):
     return reg.map_with_bonus(rows)
 
 
+def _refuse_overflow():
+    raise ValueError(
+        "the scores beta * X @ q overflow float64 (inf or NaN); rescale the patterns, "
+        "the query or beta"
+    )
+
+
 class HopfieldNetwork(_Base):
     r"""A Hopfield-Fenchel-Young network [SNMM24]_.
 
@@ -295,7 +302,13 @@ class HopfieldNetwork(_Base):
     ``alpha > 1``, normmax, k-subsets; :meth:`Regularizer.map_products`) :meth:`step`
     does not write ``p`` out: each row of ``p`` goes to a scratch row, its support sum
     is taken there, and the row maxima are found in the same pass -- the same numbers,
-    bit for bit, with three passes over a ``(B, N)`` array fewer.  Each
+    bit for bit, with three passes over a ``(B, N)`` array fewer.  Softmax
+    (:meth:`Regularizer.step_products`, :func:`hfy_reference.maps.softmax_step`) goes
+    through the patterns in blocks, with the scores of a block in cache: ``step`` is
+    ``sum_i exp(z_i - m) x_i / sum_i exp(z_i - m)`` with a running maximum ``m``,
+    within a few ``eps sum_i p_i |x_ij|`` of the exact ``X^T p`` (as the product of
+    the exact ``p`` by BLAS would be), not bit for bit ``X^T`` of
+    :meth:`probabilities`; :meth:`retrieve` takes the same steps.  Each
     :meth:`retrieve` iteration evaluates the map once and returns the energy of the
     current iterate with the next one; the energy uses ``Ω`` on the support values
     only.
@@ -397,12 +410,10 @@ class HopfieldNetwork(_Base):
         elif todo.any():
             m[todo] = rows.data[todo].max(axis=1)
         if not np.isfinite(m).all():
-            raise ValueError(
-                "the scores beta * X @ q overflow float64 (inf or NaN); rescale the "
-                "patterns, the query or beta"
-            )
+            _refuse_overflow()
 
-    def _products(self, P: np.ndarray, rows: V.Rows, bonus, want_conj: bool):
+    def _products(self, P: np.ndarray, rows: V.Rows, bonus, want_conj: bool,
+                  want_v: bool = True):
         """``(X^T p / s, gap or None)`` per row, with the gap
         ``k max z + H(u) + b - Omega*(z) >= 0`` (see ``_energy_step``).
 
@@ -426,12 +437,13 @@ class HopfieldNetwork(_Base):
         run(P, rows.data, rows.rowmax, self.X, cap, Vv, idx, counts, lin)
         sparse = counts <= cap
         dense = ~sparse
-        if dense.all():
-            Vv = P @ self.X
-        elif dense.any():
-            Vv[dense] = P[dense] @ self.X
-        if self._s != 1.0:
-            Vv /= self._s
+        if want_v:  # (else the caller has the step from elsewhere)
+            if dense.all():
+                Vv = P @ self.X
+            elif dense.any():
+                Vv[dense] = P[dense] @ self.X
+            if self._s != 1.0:
+                Vv /= self._s
         if not want_conj:
             return Vv, None
         Z, m = rows.data, rows.rowmax
@@ -465,7 +477,9 @@ class HopfieldNetwork(_Base):
     def _energy_step(self, Q, want_step):
         rows = self._scores(Q)
         P, bonus = _map_bonus(self.reg, rows)
-        Vv, gap = self._products(P, rows, bonus, True)
+        Vf = self._fused_step(Q) if want_step else None  # the same steps as step()
+        Vv, gap = self._products(P, rows, bonus, True, Vf is None)
+        Vv = Vv if Vf is None else Vf
         # E = -Omega*(z)/(beta s) + Psi(q) + (H(u) + b)/(beta s) + kappa, written as
         # gap/(beta s) - k max(z)/(beta s) + Psi(q) + kappa with the gap
         # max z k + H(u) + b - Omega*(z) = <m - z, p> + (Omega(p) - Omega(u)) + (b - bonus)
@@ -483,7 +497,24 @@ class HopfieldNetwork(_Base):
                 f"{exc} (the retrieved vector X^T p of the HopfieldNetwork step)"
             ) from None
 
+    def _fused_step(self, Q):
+        """``X^T y_hat(beta X q) / s`` per row by :meth:`Regularizer.step_products`
+        (``None`` when the map has no such route); overflowed scores refused."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            res = self.reg.step_products(self.beta * Q, self.X)
+        if res is None:
+            return None
+        Vv, m = res
+        if not np.isfinite(m).all():
+            _refuse_overflow()
+        if self._s != 1.0:
+            Vv /= self._s
+        return Vv
+
     def _step(self, Q):
+        Vf = self._fused_step(Q)
+        if Vf is not None:
+            return self._post_argmax(Vf)
         rows = self._scores(Q, defer=True)
         Vv = self.reg.map_products(rows, self.X)  # p never written out, or in place
         # the maxima the kernel left (all of them when there is none); overflow refused

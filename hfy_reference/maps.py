@@ -310,24 +310,62 @@ def power_step_rows(rows: V.Rows, X: np.ndarray, alpha: float, family: str) -> n
                             (c, a, alo, e, elo, family == "normmax", 0), False)
 
 
-def softmax_step_rows(rows: V.Rows, X: np.ndarray) -> np.ndarray | None:
-    """``X^T softmax(z)`` per row, overwriting ``rows.data`` with the softmax (bit for
-    bit :func:`softmax_rows`); the products as in ``HopfieldNetwork`` (over the support
-    of rows with at most ``N/8`` nonzeros, else BLAS).  ``None`` for rows of at most
-    ``_SM_SHORT`` (128) entries (there the map is cheap: the caller forms ``p``)."""
+STEP_BLOCK = 4096  # patterns per block of the softmax Hopfield step
+STEP_SCORES = 1 << 20  # scores per block (8 MiB): rows per block = STEP_SCORES // block
+
+
+def softmax_step(Qs: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(X^T softmax(X q), max_i x_i^T q)`` per row ``q`` of ``Qs``, blocked: the
+    scores are never formed as a whole.
+
+    The patterns go in blocks of ``C = max(STEP_BLOCK, STEP_SCORES // B)`` (or all
+    ``N``), the ``B`` rows of ``Qs`` in groups of ``STEP_SCORES // C``: per block, BLAS
+    forms the scores ``W = Qs X_b^T``,
+    the kernel turns them into the weights ``w_i = exp(z_i - m)`` of the running row
+    maximum ``m`` (an error-free shift and an exp within 1 ulp) and adds them to a
+    compensated sum ``S``, and BLAS adds ``W X_b`` to ``V``; when ``m`` grows, ``S``
+    and ``V`` are rescaled by ``exp(m_old - m_new)``.  The result is ``V / S``:
+
+    .. math:: X^\top \operatorname{softmax}(z) = \frac{\sum_i e^{z_i - m} x_i}
+              {\sum_i e^{z_i - m}}.
+
+    Each component is within a few ``eps sum_i p_i |x_ij|`` of the exact value for the
+    computed scores (the products' own rounding, as for ``X^T p`` by BLAS with the
+    exact ``p``; ``docs/accuracy.md``), but not bit for bit ``X^T`` of
+    :func:`softmax`'s ``p``.  A row whose maximum is NaN or ``+inf`` (scores that
+    overflowed) comes back with ``m`` NaN, for the caller to refuse.
+    """
     k = _kernels()
-    B, N = rows.data.shape
-    if N <= k._SM_SHORT:  # grouped rows, another summation order
-        return None
-    cap = max(1, N // 8)
-    Vx = np.empty((B, X.shape[1]))
-    counts = np.zeros(B, np.int64)
-    big = B > 1 and rows.data.size >= PARALLEL_MIN_SIZE
-    (k.softmax_rows_step if big else k.softmax_rows_step_serial)(rows.data, rows.rowmax,
-                                                                  X, cap, Vx, counts)
-    if not np.isfinite(rows.rowmax).all():
-        return Vx  # (the caller refuses the rows)
-    return _dense_products(Vx, counts, cap, rows.data, X)
+    B = Qs.shape[0]
+    N, D = X.shape
+    C = min(N, max(STEP_BLOCK, STEP_SCORES // B))  # few rows: longer blocks
+    R = max(1, STEP_SCORES // C)
+    V = np.zeros((B, D))
+    m = np.full(B, -np.inf)
+    sh = np.zeros(B)
+    sl = np.zeros(B)
+    buf = np.empty(min(B, R) * C)
+    part = np.empty((min(B, R), D))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for r0 in range(0, B, R):
+            r1 = min(B, r0 + R)
+            Q = Qs[r0:r1]
+            Vr = V[r0:r1]
+            for c0 in range(0, N, C):
+                c1 = min(N, c0 + C)
+                Xb = X[c0:c1]
+                W = buf[:(r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)
+                np.matmul(Q, Xb.T, out=W)
+                k.softmax_step_block(W, m[r0:r1], sh[r0:r1], sl[r0:r1], Vr)
+                Pr = part[:r1 - r0]
+                np.matmul(W, Xb, out=Pr)
+                Vr += Pr
+    ok = np.isfinite(m)
+    if ok.all():
+        V /= (sh + sl)[:, None]
+    else:
+        V[ok] /= (sh[ok] + sl[ok])[:, None]
+    return V, m
 
 
 def _dense_products(Vx, counts, cap, P, X):

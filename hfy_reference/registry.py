@@ -8,8 +8,9 @@ property-based tests, the events of the regularization path, the independent ref
 that tests and the verifier compare with, and the figure colours.  What the library
 computes with -- ``argmax``, ``Omega``, ``Omega*``, the loss, the Jacobian, the margin and
 the hooks of :class:`~hfy_reference.HopfieldNetwork` (``structure_size``,
-``max_pairwise_bonus``, ``map_with_bonus``, ``map_products``, ``conjugate_from_map``) --
-are methods of the class itself, with defaults on :class:`~hfy_reference.Regularizer`.
+``max_pairwise_bonus``, ``map_with_bonus``, ``map_products``, ``step_products``,
+``conjugate_from_map``) -- are methods of the class itself, with defaults on
+:class:`~hfy_reference.Regularizer`.
 
 Everything that used to be a hand-written list of maps is built from here:
 

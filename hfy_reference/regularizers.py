@@ -216,11 +216,24 @@ class Regularizer:
         The maps of the exact sparse engines compute each row of ``y_hat`` (bit for bit
         the row :meth:`argmax` returns) into a scratch row and sum ``p_i x_i`` over its
         support in index order; rows with more than ``N/8`` nonzeros are multiplied by
-        BLAS.  Softmax (rows longer than 128) overwrites ``rows.data`` with ``p`` (bit for
-        bit the map) and multiplies it by BLAS: the scores passed here are scratch.
+        BLAS (softmax takes :meth:`step_products` instead).
         ``rows.rowmax`` may hold NaN ("not computed yet"): the kernel fills it in, and
         leaves a row whose maximum is not finite without a result for the caller to
         refuse.
+        """
+        return None
+
+    def step_products(self, Qs: np.ndarray, X: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
+        r"""``(X^T y_hat(X q), max_i x_i^T q)`` per row ``q`` of ``Qs`` computed from the
+        queries, without forming the scores as a whole (the Hopfield update: ``Qs`` is
+        ``beta Q``), or ``None`` when the map has no such route (the default: the
+        caller forms the scores, then :meth:`map_products` or ``y_hat``).
+
+        Softmax takes it (:func:`hfy_reference.maps.softmax_step`): its ``p`` has no
+        zeros to skip, so the scores, ``p`` and the second product go block by block
+        through the cache.  A row maximum that is NaN or ``+inf`` marks a row for the
+        caller to refuse.
         """
         return None
 
@@ -348,8 +361,8 @@ class Shannon(Regularizer):
     def _map(self, rows):
         return M.softmax_rows(rows)
 
-    def map_products(self, rows, X):
-        return M.softmax_step_rows(rows, X)
+    def step_products(self, Qs, X):
+        return M.softmax_step(Qs, X)
 
     def _omega(self, P):
         from scipy.special import xlogy
@@ -500,10 +513,11 @@ class Tsallis(Regularizer):
     def _map(self, rows):
         return M.entmax_rows(rows, self.alpha)
 
+    def step_products(self, Qs, X):
+        return M.softmax_step(Qs, X) if self.alpha == 1.0 else None
+
     def map_products(self, rows, X):
         a = self.alpha
-        if a == 1.0:
-            return M.softmax_step_rows(rows, X)
         if a == 2.0:
             return M.ksubsets_step_rows(rows, X, 1)
         if 1.0 < a < math.inf:

@@ -8,6 +8,7 @@ to float64 once at the end.  Slow and obviously correct; independent of the libr
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath as mp
 import numpy as np
@@ -237,3 +238,37 @@ def loss_dalpha_fd(fn, omega, z, y, alpha, h=1e-15, dps=60):
         a = mp.mpf(float(alpha))
         hp = mp.mpf(h)
         return float((loss(a + hp) - loss(a - hp)) / (2 * hp))
+
+
+def softmax_products(Qs, X):
+    """``(X^T p, sum_i p_i |x_i|)`` per row to 50 digits, ``p`` the softmax of the exact
+    scores ``Qs X^T`` (the inputs are dyadic and small: checked exact in float64)."""
+    Z = Qs @ X.T
+    out = []
+    with mp.workdps(50):
+        for r in range(Qs.shape[0]):
+            z = [sum(Fraction(q) * Fraction(x) for q, x in zip(Qs[r], xr, strict=True)) for xr in X]
+            assert all(Fraction(Z[r, i]) == z[i] for i in range(len(z)))
+            m = max(z)
+            w = [mp.exp(mp.mpf((zi - m).numerator) / (zi - m).denominator)
+                 for zi in z]
+            S = mp.fsum(w)
+            out.append(([mp.fsum(wi * xi for wi, xi in zip(w, X[:, j], strict=True)) / S
+                         for j in range(X.shape[1])],
+                        [mp.fsum(wi * abs(xi) for wi, xi in zip(w, X[:, j], strict=True)) / S
+                         for j in range(X.shape[1])]))
+    return Z, out
+
+
+def dyadic_step_case(rng, N, B, scale, offset):
+    """Patterns and queries (times beta) whose scores are exact in float64: entries in
+    multiples of 1/64, ``D = 3``; ``offset`` adds an exact common offset to every score,
+    ``scale > 1`` sorts the patterns by the first row's scores (rising)."""
+    X = rng.integers(-64, 65, (N, 3)) / 64.0
+    Qs = rng.integers(-64, 65, (B, 3)) / 64.0 * scale
+    if offset:  # every score gains the same exact offset
+        X[:, 0] = 1.0
+        Qs[:, 0] = offset
+    if scale > 1:  # scores rising along the patterns: the maximum grows block by block
+        X = X[np.argsort(X @ Qs[0], kind="stable")]
+    return Qs, X

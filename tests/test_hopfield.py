@@ -21,6 +21,7 @@ import math
 import numba
 import numpy as np
 import pytest
+import reference as R
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import logsumexp as sp_logsumexp
@@ -43,7 +44,9 @@ from hfy_reference import (
     sparsemap_ksubsets,
 )
 from hfy_reference import _validation as V
+from hfy_reference import maps as M
 from hfy_reference import theory as T
+from hfy_reference._kernels import simplex as K
 
 EPS = np.finfo(np.float64).eps
 
@@ -822,7 +825,14 @@ def test_map_products_equals_the_map_then_the_support_sum(reg, B, N):
     np.testing.assert_allclose(got, P @ X, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("reg", _FUSED + [Shannon()], ids=repr)
+def _assert_retrieve_takes_the_steps(net, Q):
+    """``retrieve``'s iterates (its energy path forms ``p``) are ``step``'s, bit for bit."""
+    res = net.retrieve(Q, max_iter=3, record_path=True)
+    for t in range(res.path.shape[1] - 1):
+        np.testing.assert_array_equal(net.step(res.path[:, t]), res.path[:, t + 1])
+
+
+@pytest.mark.parametrize("reg", _FUSED, ids=repr)
 def test_step_equals_the_support_sum_of_probabilities_and_refuses_overflow(reg):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((300, 4))
@@ -830,35 +840,107 @@ def test_step_equals_the_support_sum_of_probabilities_and_refuses_overflow(reg):
     net = HopfieldNetwork(X, reg, 3.0)
     P = net.probabilities(Q)
     np.testing.assert_array_equal(net.step(Q), _step_products(P, X))
-    # retrieve's iterates (the energy path forms p) are the steps, bit for bit
-    res = net.retrieve(Q, max_iter=3, record_path=True)
-    for t in range(res.path.shape[1] - 1):
-        np.testing.assert_array_equal(net.step(res.path[:, t]), res.path[:, t + 1])
+    _assert_retrieve_takes_the_steps(net, Q)
     with pytest.raises(ValueError, match="overflow"):
         HopfieldNetwork([[1e200, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, -1.0]], reg,
                         1.0).step([1e200, 1.0])
 
 
-@pytest.mark.parametrize("B,N", [(5, 129), (3, 1000), (2, 70_000), (40, 30_000)])
-def test_softmax_in_place_is_the_softmax_bit_for_bit(B, N):
-    # the step of softmax overwrites its scratch scores with p (Shannon.map_products);
-    # every length above the grouped short rows, one thread and parallel, the long-row
-    # kernel of the map (N > 2**16, few rows), masks, huge and tiny entries
-    rng = np.random.default_rng(N)
-    Z = rng.standard_normal((B, N)) * np.array([1.0, 30.0, 1e3, 1e-8, 700.0] * 8)[:B, None]
-    Z[0, ::7] = -np.inf
-    X = rng.standard_normal((N, 3))
-    rows = V.Rows(Z.copy(), np.full(B, np.nan), 1, Z.shape, np.dtype(np.float64))
-    got = Shannon().map_products(rows, X)
-    P = Shannon().argmax(Z)
-    np.testing.assert_array_equal(rows.data, P)
-    np.testing.assert_array_equal(rows.rowmax, Z.max(axis=1))
-    np.testing.assert_array_equal(got, _step_products(P, X))
-    # a row that overflowed is left for the caller to refuse
-    Z[1, 3] = np.inf
-    rows = V.Rows(Z.copy(), np.full(B, np.nan), 1, Z.shape, np.dtype(np.float64))
-    Shannon().map_products(rows, X)
-    assert rows.rowmax[1] == np.inf and np.array_equal(rows.data[1], Z[1])
-    # short rows are left to the map (another summation order)
-    short = V.Rows(Z[:, :128].copy(), np.full(B, np.nan), 1, (B, 128), np.dtype(np.float64))
-    assert Shannon().map_products(short, X[:128]) is None
+# ---- the softmax step goes through the patterns in blocks (maps.softmax_step) -----------
+@pytest.mark.parametrize("N,B,scale,offset", [
+    (700, 3, 1.0, 0.0), (700, 5, 40.0, 0.0), (700, 3, 40.0, 2.0**20),
+    (700, 3, 2.0**-10, 0.0), (300, 3, 600.0, 0.0), (1, 2, 1.0, 0.0)])
+def test_softmax_step_within_the_bound_of_its_blocked_sums(monkeypatch, N, B, scale,
+                                                           offset):
+    """``maps.softmax_step`` against a 50-digit ``X^T p``, in blocks of 16 patterns and
+    groups of 2 rows (with ``scale > 1`` the first row's maximum grows in every block, so
+    its ``S`` and ``V`` are rescaled up to 43 times): each component within the
+    worst-case bound of the blocked computation, ``gamma_K sum_i p_i |x_ij|`` with
+    ``gamma_K = K eps / (1 - K eps)``, ``K = 16 + 2 (N/16 + 1) + 8`` (the sums within a
+    block, the sum over the blocks, one rounding per rescale, the weights, ``S`` and
+    the quotient).  Measured (``docs/accuracy.md``): at most 3 ``eps sum_i p_i |x_ij|``,
+    as BLAS's ``P @ X`` with the map's correctly rounded ``P`` (2.9)."""
+    monkeypatch.setattr(M, "STEP_BLOCK", 16)
+    monkeypatch.setattr(M, "STEP_SCORES", 32)
+    rng = np.random.default_rng(N + B)
+    Qs, X = R.dyadic_step_case(rng, N, B, scale, offset)
+    Qs0, X0 = Qs.copy(), X.copy()
+    V, m = M.softmax_step(Qs, X)
+    assert np.array_equal(Qs, Qs0) and np.array_equal(X, X0)  # inputs left alone
+    Z, ref = R.softmax_products(Qs, X)
+    assert np.array_equal(m, Z.max(axis=1))
+    eps = 2.0**-52
+    K = 16 + 2 * (N // 16 + 1) + 8
+    gamma = K * eps / (1 - K * eps)
+    for r in range(B):
+        exact, size = ref[r]
+        for j in range(3):
+            assert abs(V[r, j] - exact[j]) <= gamma * size[j], (r, j)
+
+
+def test_softmax_step_weights_are_the_exact_exp_within_one_ulp():
+    """The kernel's weights ``exp(z_i - m)`` (the shift taken exactly, also at offsets
+    where ``z_i - m`` is not a float) against mpmath: within 1 ulp relative for normal
+    weights and 1 ulp of the subnormal grid below (0 below ``exp(-750)``); the sum
+    within 2 ulp of the sum of the weights."""
+    import mpmath
+
+    rng = np.random.default_rng(11)
+    for off in (0.0, 3.3, -1e5, 1e15, 1e300):
+        z = off - np.sort(rng.uniform(0.0, 760.0, 2000)) * (1 + abs(off) * 1e-16)
+        z[0] = off
+        W = z[None, :].copy()
+        m = np.array([-np.inf])
+        sh, sl, V = np.zeros(1), np.zeros(1), np.zeros((1, 2))
+        K.softmax_step_block(W, m, sh, sl, V)
+        assert m[0] == z.max()
+        with mpmath.workdps(60):
+            mm = mpmath.mpf(z.max())
+            for w, zi in zip(W[0], z, strict=True):
+                e = mpmath.exp(mpmath.mpf(zi) - mm)
+                if e >= 2.0**-1022:
+                    assert abs(w - e) <= e * 2.0**-52, (w, e)
+                else:
+                    assert abs(w - e) <= 2.0**-1074, (w, e)
+            total = mpmath.fsum(mpmath.mpf(w) for w in W[0])
+            assert abs(sh[0] + sl[0] - total) <= 2 * 2.0**-52 * total
+
+
+def test_softmax_step_refuses_overflow_and_skips_minus_inf_scores():
+    W = np.array([[1.0, np.nan, 2.0], [1.0, np.inf, 2.0], [-np.inf, -np.inf, -np.inf],
+                  [-np.inf, 0.5, -np.inf]])
+    m = np.array([-np.inf, -np.inf, -np.inf, 0.25])
+    sh = np.array([0.0, 0.0, 0.0, 2.0])
+    sl = np.zeros(4)
+    V = np.ones((4, 2))
+    K.softmax_step_block(W, m, sh, sl, V)
+    assert np.isnan(m[0]) and np.isnan(m[1])  # refused: no weights
+    assert np.all(W[:3] == 0.0) and m[2] == -np.inf and sh[2] == 0.0
+    # row 3: the maximum grew from 0.25 to 0.5; the sum and V rescaled by exp(-0.25)
+    assert m[3] == 0.5 and W[3, 1] == 1.0 and W[3, 0] == 0.0 == W[3, 2]
+    assert sh[3] + sl[3] == pytest.approx(1.0 + 2.0 * math.exp(-0.25), rel=4e-16)
+    assert V[3] == pytest.approx([math.exp(-0.25)] * 2, rel=2e-16)
+    # the network refuses scores that overflow, before and after beta
+    for reg in (Shannon(), Tsallis(1.0)):
+        with pytest.raises(ValueError, match="overflow"):
+            HopfieldNetwork([[1e200, 0.0], [0.0, 1.0]], reg, 1.0).step([1e200, 1.0])
+        with pytest.raises(ValueError, match="overflow"):
+            HopfieldNetwork([[1.0, 0.0], [0.0, 1.0]], reg, 1e300).step([1e10, 1.0])
+
+
+@pytest.mark.parametrize("reg", [Shannon(), Tsallis(1.0)], ids=repr)
+def test_softmax_step_is_retrieves_update_and_the_modern_hopfield_update(reg):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((5000, 4))
+    Q = rng.standard_normal((5, 4))
+    net = HopfieldNetwork(X, reg, 3.0)
+    step = net.step(Q)
+    P = net.probabilities(Q)
+    # the blocked step and BLAS's X^T p are each within gamma_K sum_i p_i |x_ij| of the
+    # exact update (K: the longest sum, here N + 8)
+    K_ = X.shape[0] + 8
+    tol = 2 * K_ * EPS / (1 - K_ * EPS) * (P @ np.abs(X))
+    assert np.all(np.abs(step - P @ X) <= tol)
+    _assert_retrieve_takes_the_steps(net, Q)
+    # one row alone: longer blocks (fewer rows), the same update up to that rounding
+    assert np.all(np.abs(net.step(Q[2]) - step[2]) <= tol[2])

@@ -267,6 +267,6 @@ def test_hopfield_network_uses_declared_hooks_only():
             bad.append(node.id)
     assert not bad, bad
     hooks = ["structure_size", "max_pairwise_bonus", "map_with_bonus", "map_products",
-             "conjugate_from_map", "uniform_omega"]
+             "step_products", "conjugate_from_map", "uniform_omega"]
     for h in hooks:
         assert h in vars(H.Regularizer), h

@@ -20,10 +20,12 @@ Each output entry is then rounded once from its double-double value.
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
+from numba.core import config
 from numba.core.extending import intrinsic
 
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter for float64
@@ -1285,7 +1287,8 @@ def rowmax_rows(Z, out, ninf):
 # entry; Numba has no SVML here).  For x = d + e (d = fl(z_i - m), e its exact low part):
 # Cody-Waite reduction x = k ln2 + rh + rl, k = round(d / ln2), ln2 = _LN2_HI + _LN2_LO
 # (_LN2_HI has 41 significant bits, so k _LN2_HI is exact for |k| < 2**12, and
-# rh = d - k _LN2_HI is exact by Sterbenz; rl = e - k _LN2_LO, |rl| < 2**-32);
+# rh = d - k _LN2_HI is exact by Sterbenz; rl = e - k _LN2_LO, |rl| < 2**-32; both, the
+# polynomial and the correction by rl are fused multiply-adds, _fma);
 # exp(rh + rl) = (1 + rh + rh**2 p(rh)) (1 + rl) + O(rl**2) with p a degree-10 Chebyshev
 # fit of (exp(r) - 1 - r) / r**2 on |r| <= ln2/2 + 2**-30 (relative error of the fitted
 # exp with these float64 coefficients: 3.4e-19 = 2**-61.4); the result is kept as
@@ -1316,6 +1319,48 @@ _EP9 = 0.1666666666666667
 _EP10 = 0.5
 
 
+if config.DISABLE_JIT:  # type: ignore[attr-defined]  # kernels run as Python: same values
+
+    def _fma(a, b, c):
+        """``a b + c`` rounded once (exact rationals, then one rounding)."""
+        if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+            return a * b + c
+        return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+    def _bits_f64(b):
+        """The float64 whose bits are the ``int64`` ``b``."""
+        return float(np.array(b, np.int64).view(np.float64))
+
+else:
+
+    @intrinsic
+    def _fma(typingctx, a, b, c):
+        """``a b + c`` rounded once (LLVM's ``llvm.fma.f64``: one ``vfmadd`` instruction on
+        CPUs with FMA, vectorized with the loop; elsewhere the C library's ``fma``, the same
+        bits).  An exact IEEE operation, not a fast-math licence: nothing is reassociated."""
+        if not (a == b == c == types.float64):
+            return None
+
+        def codegen(context, builder, signature, args):
+            d = ir.DoubleType()
+            fn = builder.module.declare_intrinsic("llvm.fma", [d],
+                                                  ir.FunctionType(d, [d, d, d]))
+            return builder.call(fn, args)
+
+        return types.float64(types.float64, types.float64, types.float64), codegen
+
+    @intrinsic
+    def _bits_f64(typingctx, b):
+        """The float64 whose bits are the ``int64`` ``b`` (a bit cast, no conversion)."""
+        if b != types.int64:
+            return None
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.DoubleType())
+
+        return types.float64(types.int64), codegen
+
+
 @njit(cache=True)
 def _exp_core(xi, m):
     """``exp(xi - m) = (s + sl) 2**(k + 64) 2**-64``: returns ``s`` (in [0.7, 1.42]),
@@ -1327,20 +1372,20 @@ def _exp_core(xi, m):
     e = e if d >= _EXP_LOW else 0.0
     d = max(d, _EXP_LOW)
     kf = (d * _INV_LN2 + _ROUND_SHIFT) - _ROUND_SHIFT
-    rh = d - kf * _LN2_HI  # exact
-    rl = e - kf * _LN2_LO  # |rl| < 2**-32
-    p = _EP0 * rh + _EP1
-    p = p * rh + _EP2
-    p = p * rh + _EP3
-    p = p * rh + _EP4
-    p = p * rh + _EP5
-    p = p * rh + _EP6
-    p = p * rh + _EP7
-    p = p * rh + _EP8
-    p = p * rh + _EP9
-    p = p * rh + _EP10
+    rh = _fma(-kf, _LN2_HI, d)  # exact
+    rl = _fma(-kf, _LN2_LO, e)  # |rl| < 2**-32
+    p = _fma(_EP0, rh, _EP1)
+    p = _fma(p, rh, _EP2)
+    p = _fma(p, rh, _EP3)
+    p = _fma(p, rh, _EP4)
+    p = _fma(p, rh, _EP5)
+    p = _fma(p, rh, _EP6)
+    p = _fma(p, rh, _EP7)
+    p = _fma(p, rh, _EP8)
+    p = _fma(p, rh, _EP9)
+    p = _fma(p, rh, _EP10)
     t = (rh * rh) * p  # exp(rh) = 1 + rh + t
-    t += rl + rl * (rh + t)  # exp(rh + rl) = exp(rh) (1 + rl) + O(rl**2)
+    t += _fma(rl, rh + t, rl)  # exp(rh + rl) = exp(rh) (1 + rl) + O(rl**2)
     s = 1.0 + (rh + t)
     return s, ((1.0 - s) + rh) + t, (np.int64(kf) + 1087) << 52  # k >= -1082
 
@@ -1655,71 +1700,72 @@ def softmax_rows_serial(Z, rowmax, out):
 
 
 @njit(cache=True)
-def _softmax_inplace(row, m, lo, blk, kb, acc, err):
-    """``row <- softmax(row)`` (``m = max row``) for a row of more than ``_SM_SHORT``
-    entries: bit for bit ``_softmax_row_s`` (the same exp pairs, lanes and quotient).
-    The exp pairs of each block go to the scratch ``blk`` and are then copied back: an
-    exp loop writing over its own input is not vectorized (LLVM's overlap check
-    fails), and runs at half the speed."""
-    f = kb.view(np.float64)
-    n = row.shape[0]
+def _lanes_add(h, acc, err):
+    """``acc_j + err_j`` gains ``h_j`` by TwoSum (Knuth), lane ``j`` for entry ``j``."""
+    for j in range(h.shape[0]):
+        a = acc[j]
+        t = a + h[j]
+        bp = t - a
+        acc[j] = t
+        err[j] += (a - (t - bp)) + (h[j] - bp)
+
+
+@njit(cache=True)
+def _weights_sum(z, m, acc, err):
+    """``z_j <- exp(z_j - m)`` in place (``z_j - m`` taken exactly, ``_exp_core``; one
+    rounding of ``s 2**k``: within 1 ulp, 0 below ``exp(-750)``) and their sum
+    ``(sh, sl)`` in ``_SM_LANES`` TwoSum lanes.  Two loops, each vectorized: the exp
+    map over the row, then the lanes (fused into one loop, the lane accumulators keep
+    LLVM from vectorizing it)."""
+    n = z.shape[0]
+    for j in range(n):
+        s, _, kb = _exp_core(z[j], m)
+        z[j] = (s * _bits_f64(kb)) * _TWO_M64
     L = min(n, _SM_LANES)
     acc[:L] = 0.0
     err[:L] = 0.0
-    for i0 in range(0, n, _SM_BLOCK):
-        i1 = min(i0 + _SM_BLOCK, n)
-        k = i1 - i0
-        _exp_block(row[i0:i1], m, blk[:k], lo[i0:i1], kb)
-        for j0 in range(0, k, _SM_LANES):
-            j1 = min(j0 + _SM_LANES, k)
-            _scale_sum_block(blk[j0:j1], lo[i0 + j0:i0 + j1], f[j0:j1], acc, err)
-        row[i0:i1] = blk[:k]
-    sh, sl = _lanes_sum(acc, err, L)
-    _quotient(row, lo, sh, sl)
+    for j0 in range(0, n, _SM_LANES):
+        _lanes_add(z[j0:min(j0 + _SM_LANES, n)], acc, err)
+    return _lanes_sum(acc, err, L)
 
 
 @njit(cache=True)
-def _softmax_inplace_chunk(Z, rowmax, X, cap, V, counts, r0, r1):
-    n = Z.shape[1]
-    idx = np.empty(cap, np.int64)
-    lo = np.empty(n)
-    blk = np.empty(_SM_BLOCK)
-    kb = np.empty(_SM_BLOCK, np.int64)
+def softmax_step_block(W, m, sh, sl, V):
+    """One block of patterns of the softmax Hopfield step (one thread, rows in order).
+
+    On entry ``W[r]`` holds the scores of row ``r`` against the block's patterns; on
+    exit the weights ``exp(z - m[r])`` (``_weights_sum``) of the updated running
+    maximum ``m[r]``, for the caller to add ``W X_block`` to ``V``.  ``(sh + sl)[r]``
+    is the running sum of the weights and ``V[r]`` the weighted sum of patterns so far:
+    when the maximum grows from ``m0`` to ``m1`` both are multiplied by
+    ``exp(m0 - m1)`` (an exact shift, as for every weight).  ``m[r] = -inf``: no
+    finite score yet; ``m[r] = NaN``: the row holds a NaN or ``+inf`` score, left with
+    zero weights for the caller to refuse.
+    """
     acc = np.empty(_SM_LANES)
     err = np.empty(_SM_LANES)
-    for r in range(r0, r1):
-        m = rowmax[r]
-        if m != m:
-            m = _row_max(Z[r], False)[0]
-            rowmax[r] = m
-            if not -np.inf < m < np.inf:
-                continue
-        if r + 1 < r1:
-            _touch(Z[r + 1], acc)
-        _softmax_inplace(Z[r], m, lo, blk, kb, acc, err)
-        counts[r] = support_sum(Z[r], X, cap, V[r], idx)
-
-
-@njit(cache=True, parallel=True)
-def softmax_rows_step(Z, rowmax, X, cap, V, counts):
-    """``Z <- softmax(Z)`` row by row (rows longer than ``_SM_SHORT``), bit for bit
-    ``softmax_rows``, for scores that are scratch (the Hopfield step: no second
-    ``(rows, N)`` array is written or paged in); then, as in ``support_products``,
-    ``V[r] = X^T p`` over the support of a row with at most ``cap`` nonzeros
-    (``counts[r] = cap + 1`` for the others, left to BLAS).  ``rowmax[r]`` NaN: the
-    maximum is computed here and stored; a row whose maximum is not finite is left
-    alone for the caller to refuse."""
-    R = Z.shape[0]
-    nch = min(R, 64)
-    for c in prange(nch):
-        _softmax_inplace_chunk(Z, rowmax, X, cap, V, counts, c * R // nch,
-                               (c + 1) * R // nch)
-
-
-@njit(cache=True)
-def softmax_rows_step_serial(Z, rowmax, X, cap, V, counts):
-    """``softmax_rows_step`` on one thread."""
-    _softmax_inplace_chunk(Z, rowmax, X, cap, V, counts, 0, Z.shape[0])
+    for r in range(W.shape[0]):
+        z = W[r]
+        mr = m[r]
+        mb = _row_max(z, False)[0] if mr == mr else np.nan
+        if mb != mb or mb == np.inf:
+            m[r] = np.nan
+            z[:] = 0.0
+            continue
+        if mb > mr:
+            if mr > -np.inf:
+                s, _, kb = _exp_core(mr, mb)
+                sc = (s * _bits_f64(kb)) * _TWO_M64
+                sh[r], sl[r] = fast_two_sum(sh[r] * sc, sl[r] * sc)
+                for d in range(V.shape[1]):
+                    V[r, d] *= sc
+            m[r] = mb
+            mr = mb
+        if mr == -np.inf:  # every score so far is -inf: no weight
+            z[:] = 0.0
+            continue
+        h, lo = _weights_sum(z, mr, acc, err)
+        sh[r], sl[r] = dd_add(sh[r], sl[r], h, lo)
 
 
 @njit(cache=True)
