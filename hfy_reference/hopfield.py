@@ -499,7 +499,8 @@ class HopfieldNetwork(_Base):
 
     def _fused_step(self, Q):
         """``X^T y_hat(beta X q) / s`` per row by :meth:`Regularizer.step_products`
-        (``None`` when the map has no such route); overflowed scores refused."""
+        (``None`` when the map has no such route, or when its sums overflowed); scores
+        that overflowed are refused."""
         with np.errstate(over="ignore", invalid="ignore"):
             res = self.reg.step_products(self.beta * Q, self.X)
         if res is None:
@@ -507,6 +508,10 @@ class HopfieldNetwork(_Base):
         Vv, m = res
         if not np.isfinite(m).all():
             _refuse_overflow()
+        if not np.isfinite(Vv).all():
+            # the unnormalized sum of weights times patterns overflowed (patterns near
+            # 1.8e308 / N): the route through p, whose sums stay below max |x|
+            return None
         if self._s != 1.0:
             Vv /= self._s
         return Vv

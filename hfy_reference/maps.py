@@ -333,7 +333,10 @@ def softmax_step(Qs: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     computed scores (the products' own rounding, as for ``X^T p`` by BLAS with the
     exact ``p``; ``docs/accuracy.md``), but not bit for bit ``X^T`` of
     :func:`softmax`'s ``p``.  A row whose maximum is NaN or ``+inf`` (scores that
-    overflowed) comes back with ``m`` NaN, for the caller to refuse.
+    overflowed) comes back with ``m`` NaN, for the caller to refuse.  ``V`` before the
+    division reaches ``S max |x|`` (``S`` up to ``N``): with patterns near
+    ``1.8e308 / N`` it can overflow where ``X^T p`` does not (``HopfieldNetwork`` then
+    takes the route through ``p``).
     """
     k = _kernels()
     B = Qs.shape[0]

@@ -922,6 +922,12 @@ def test_softmax_step_refuses_overflow_and_skips_minus_inf_scores():
     assert V[3] == pytest.approx([math.exp(-0.25)] * 2, rel=2e-16)
     # the network refuses scores that overflow, before and after beta
     for reg in (Shannon(), Tsallis(1.0)):
+        # patterns near the float64 limit: the blocked sum sum_i w_i x_i overflows (it
+        # reaches S max|x|, S up to N) where X^T p does not; the step then takes p
+        net = HopfieldNetwork([[1e308, 0.0], [1e308, 1.0]], reg, 1.0)
+        q = np.array([1e-308, 0.0])
+        assert not np.isfinite(M.softmax_step(q[None, :], net.X)[0]).all()
+        np.testing.assert_array_equal(net.step(q), net.probabilities(q) @ net.X)
         with pytest.raises(ValueError, match="overflow"):
             HopfieldNetwork([[1e200, 0.0], [0.0, 1.0]], reg, 1.0).step([1e200, 1.0])
         with pytest.raises(ValueError, match="overflow"):
