@@ -521,7 +521,7 @@ class HopfieldNetwork(_Base):
         if Vf is not None:
             return self._post_argmax(Vf)
         rows = self._scores(Q, defer=True)
-        Vv = self.reg.map_products(rows, self.X)  # p never written out, or in place
+        Vv = self.reg.map_products(rows, self.X)  # p never written out
         # the maxima the kernel left (all of them when there is none); overflow refused
         self._check_max(rows)
         if Vv is None:

@@ -319,12 +319,12 @@ def softmax_step(Qs: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     scores are never formed as a whole.
 
     The patterns go in blocks of ``C = max(STEP_BLOCK, STEP_SCORES // B)`` (or all
-    ``N``), the ``B`` rows of ``Qs`` in groups of ``STEP_SCORES // C``: per block, BLAS
-    forms the scores ``W = Qs X_b^T``,
-    the kernel turns them into the weights ``w_i = exp(z_i - m)`` of the running row
-    maximum ``m`` (an error-free shift and an exp within 1 ulp) and adds them to a
-    compensated sum ``S``, and BLAS adds ``W X_b`` to ``V``; when ``m`` grows, ``S``
-    and ``V`` are rescaled by ``exp(m_old - m_new)``.  The result is ``V / S``:
+    ``N``), the ``B`` rows of ``Qs`` in groups of ``STEP_SCORES // C``.  Per block, BLAS
+    forms the scores ``W = Qs X_b^T``; the kernel (one thread) turns them into the
+    weights ``w_i = exp(z_i - m)`` of the running row maximum ``m`` (an error-free shift
+    and an exp within 1 ulp) and adds them to a compensated sum ``S``; BLAS adds
+    ``W X_b`` to ``V``.  When ``m`` grows, ``S`` and ``V`` are rescaled by
+    ``exp(m_old - m_new)``.  The result is ``V / S``:
 
     .. math:: X^\top \operatorname{softmax}(z) = \frac{\sum_i e^{z_i - m} x_i}
               {\sum_i e^{z_i - m}}.

@@ -105,19 +105,23 @@ def test_exp_pairs_negative_control():
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"),
                     reason="checks x86 packed instructions")
-def test_exp_block_is_vectorized():
-    """The exp loop compiles to packed double arithmetic (a branch or a call in the loop
+@pytest.mark.parametrize("kernel", ["_exp_block", "_weights_sum"])
+def test_exp_block_is_vectorized(kernel):
+    """The exp loops compile to packed double arithmetic (a branch or a call in the loop
     would make LLVM keep it scalar, about 4x slower): packed fused multiply-adds (the
-    reduction and the polynomial go through ``_fma``) and products."""
-    f = njit(cache=False)(K._exp_block.py_func)
+    reduction and the polynomial go through ``_fma``) and products; ``_weights_sum``
+    (the Hopfield step's weights and their TwoSum lanes) also packed sums."""
+    f = njit(cache=False)(getattr(K, kernel).py_func)
     x = np.linspace(-700.0, 0.0, 256)
-    vh = np.empty(256)
-    vl = np.empty(256)
-    kb = np.empty(256, np.int64)
-    f(x, 0.5, vh, vl, kb)
+    if kernel == "_exp_block":
+        f(x, 0.5, np.empty(256), np.empty(256), np.empty(256, np.int64))
+    else:
+        f(x, 0.5, np.empty(32), np.empty(32))
     asm = "\n".join(f.inspect_asm().values())
     packed = len(re.findall(r"\bv?mulpd\b|\bvfn?m(?:add|sub)\d+pd\b", asm))
     assert packed >= 10, "exp loop not vectorized"
+    if kernel == "_weights_sum":
+        assert len(re.findall(r"\bv?addpd\b", asm)) >= 4, "lanes not vectorized"
 
 
 # ---------------------------------------------------------------------------------------
