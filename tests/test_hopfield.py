@@ -878,6 +878,32 @@ def test_softmax_step_within_the_bound_of_its_blocked_sums(monkeypatch, N, B, sc
             assert abs(V[r, j] - exact[j]) <= gamma * size[j], (r, j)
 
 
+@pytest.mark.parametrize("beta", [0.1, 1.0, 10.0, 100.0])
+def test_softmax_step_on_rounded_scores(monkeypatch, beta):
+    """Generic float64 patterns and queries (normal, D = 5, N = 700): against the
+    softmax of the exact scores (rationals, then 50 digits), within the bound of the
+    blocked sums plus the scores' own rounding, ``2 gamma_D max_i sum_j |q_j x_ij|``
+    (``p_i`` moves by at most twice the largest score error, relative)."""
+    monkeypatch.setattr(M, "STEP_BLOCK", 16)
+    monkeypatch.setattr(M, "STEP_SCORES", 32)
+    rng = np.random.default_rng(int(beta * 10))
+    N, D = 700, 5
+    X = rng.standard_normal((N, D))
+    Qs = beta * rng.standard_normal((3, D))
+    V, _ = M.softmax_step(Qs, X)
+    _, ref = R.softmax_products(Qs, X, exact_scores=False)
+
+    def gamma(k):
+        return k * EPS / (1 - k * EPS)
+
+    K_ = 16 + 2 * (N // 16 + 1) + 8
+    for r in range(3):
+        dz = gamma(D) * float(np.max(np.abs(X) @ np.abs(Qs[r])))
+        exact, size = ref[r]
+        for j in range(D):
+            assert abs(V[r, j] - exact[j]) <= (gamma(K_) + 2.01 * dz) * size[j], (r, j)
+
+
 def test_softmax_step_weights_are_the_exact_exp_within_one_ulp():
     """The kernel's weights ``exp(z_i - m)`` (the shift taken exactly, also at offsets
     where ``z_i - m`` is not a float) against mpmath: within 1 ulp relative for normal
