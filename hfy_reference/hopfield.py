@@ -142,9 +142,12 @@ def _loop(model, Q0, mi, t, record_path):
     E_last = np.empty(B)
     P_last = None
 
+    p_at_end = False  # some evaluation gave no p: p of the final states at the end
+
     def store(idx, E, P):
-        nonlocal P_last
+        nonlocal P_last, p_at_end
         E_last[idx] = E
+        p_at_end |= P is None
         if P is not None:
             if idx.size == B:  # every row, in order: P is fresh, keep it (no copy)
                 P_last = P
@@ -176,6 +179,8 @@ def _loop(model, Q0, mi, t, record_path):
             cols.append(E_last.copy())
             break
     Emat = np.stack(cols, axis=1)
+    if p_at_end:
+        P_last = model._final_p(Q)
     return Q, P_last, Emat, n_steps, conv, (np.stack(path, axis=1) if record_path else None)
 
 
@@ -187,6 +192,11 @@ class _Base:
     def _energy_step(self, Q, want_step):  # pragma: no cover - abstract
         """Return ``(E(Q), step(Q) or None, P or None)`` for rows Q (B, D)."""
         raise NotImplementedError
+
+    def _final_p(self, Q):
+        """``p`` of the final states of a retrieval whose energy path gave none (the
+        classical models have none)."""
+        return None
 
     def energy(self, q: ArrayLike):
         """The energy ``E(q)``: float for (D,), array (B,) for (B, D)."""
@@ -308,20 +318,22 @@ class HopfieldNetwork(_Base):
     ``sum_i exp(z_i - m) x_i / sum_i exp(z_i - m)`` with a running maximum ``m``,
     within a few ``eps sum_i p_i |x_ij|`` of the exact ``X^T p`` (as the product of
     the exact ``p`` by BLAS would be), not bit for bit ``X^T`` of
-    :meth:`probabilities`; :meth:`retrieve` takes the same steps.  Each
-    :meth:`retrieve` iteration evaluates the map once and returns the energy of the
-    current iterate with the next one; the energy uses ``Ω`` on the support values
-    only.
+    :meth:`probabilities`; :meth:`retrieve` takes the same steps, and the energy comes
+    from the same pass (``G = log(N / S)``, ``S = sum_i exp(z_i - m)``), so that for
+    softmax ``p`` is formed only once, at the final states.  Each :meth:`retrieve`
+    iteration evaluates the map once and returns the energy of the current iterate with
+    the next one; the energy uses ``Ω`` on the support values only.
 
     *The energy at small beta.*  ``E`` is computed as
     ``G/(beta s) - k max z/(beta s) + Psi(q) + kappa`` with the gap
     ``G = <m - z, p> + (Ω(p) - Ω(u)) + (b - bonus) >= 0`` summed from non-negative parts
-    (Bregman terms for ``Ω(p) - Ω(u)``; softmax: ``G = -log mean exp(z - m)`` from the
-    scores), so no two terms of size ``1/beta`` cancel: measured, the softmax energy is
-    within 1e-14 (relative) of a high-precision reference for beta from 1 to 1e-300, and
-    every map keeps ``E >= E_L >= 0`` there (``docs/accuracy.md``).  The pairwise bonus
-    of sequential k-subsets, ``(b - bonus)/(beta s)``, is accurate to
-    ``2**-53 b/(beta s)`` absolute.
+    (Bregman terms for ``Ω(p) - Ω(u)``; softmax: ``G = -log mean exp(z - m)``, as
+    ``log(N / S)`` from the step's sum, or where ``G < 1/2`` as ``-log1p(-D)``,
+    ``D = mean(-expm1(z - m))``, from the scores), so no two terms of size ``1/beta``
+    cancel: measured, the softmax energy is within 1e-14 (relative) of a high-precision
+    reference for beta from 1 to 1e-300, and every map keeps ``E >= E_L >= 0`` there
+    (``docs/accuracy.md``).  The pairwise bonus of sequential k-subsets,
+    ``(b - bonus)/(beta s)``, is accurate to ``2**-53 b/(beta s)`` absolute.
 
     *Exactness.*  The maps are exact for the scores they receive.  The scores come from
     BLAS, whose rounding (and so the last bits of a step) can depend on the batch size:
@@ -412,8 +424,7 @@ class HopfieldNetwork(_Base):
         if not np.isfinite(m).all():
             _refuse_overflow()
 
-    def _products(self, P: np.ndarray, rows: V.Rows, bonus, want_conj: bool,
-                  want_v: bool = True):
+    def _products(self, P: np.ndarray, rows: V.Rows, bonus, want_conj: bool):
         """``(X^T p / s, gap or None)`` per row, with the gap
         ``k max z + H(u) + b - Omega*(z) >= 0`` (see ``_energy_step``).
 
@@ -437,13 +448,12 @@ class HopfieldNetwork(_Base):
         run(P, rows.data, rows.rowmax, self.X, cap, Vv, idx, counts, lin)
         sparse = counts <= cap
         dense = ~sparse
-        if want_v:  # (else the caller has the step from elsewhere)
-            if dense.all():
-                Vv = P @ self.X
-            elif dense.any():
-                Vv[dense] = P[dense] @ self.X
-            if self._s != 1.0:
-                Vv /= self._s
+        if dense.all():
+            Vv = P @ self.X
+        elif dense.any():
+            Vv[dense] = P[dense] @ self.X
+        if self._s != 1.0:
+            Vv /= self._s
         if not want_conj:
             return Vv, None
         Z, m = rows.data, rows.rowmax
@@ -475,11 +485,15 @@ class HopfieldNetwork(_Base):
         return Vv, gap
 
     def _energy_step(self, Q, want_step):
+        fused = self._fused_step(Q)  # the same steps as step(); no p (None)
+        if fused is not None:
+            Vv, m, gap = fused
+            bs = self.beta * self._s
+            E = gap / bs - (self._k / bs) * m + self.post._psi(Q) + self._kappa
+            return E, (self._post_argmax(Vv) if want_step else None), None
         rows = self._scores(Q)
         P, bonus = _map_bonus(self.reg, rows)
-        Vf = self._fused_step(Q) if want_step else None  # the same steps as step()
-        Vv, gap = self._products(P, rows, bonus, True, Vf is None)
-        Vv = Vv if Vf is None else Vf
+        Vv, gap = self._products(P, rows, bonus, True)
         # E = -Omega*(z)/(beta s) + Psi(q) + (H(u) + b)/(beta s) + kappa, written as
         # gap/(beta s) - k max(z)/(beta s) + Psi(q) + kappa with the gap
         # max z k + H(u) + b - Omega*(z) = <m - z, p> + (Omega(p) - Omega(u)) + (b - bonus)
@@ -498,14 +512,14 @@ class HopfieldNetwork(_Base):
             ) from None
 
     def _fused_step(self, Q):
-        """``X^T y_hat(beta X q) / s`` per row by :meth:`Regularizer.step_products`
-        (``None`` when the map has no such route, or when its sums overflowed); scores
-        that overflowed are refused."""
+        """``(X^T y_hat(beta X q) / s, max z, gap)`` per row by
+        :meth:`Regularizer.step_products` (``None`` when the map has no such route, or
+        when its sums overflowed); scores that overflowed are refused."""
         with np.errstate(over="ignore", invalid="ignore"):
             res = self.reg.step_products(self.beta * Q, self.X)
         if res is None:
             return None
-        Vv, m = res
+        Vv, m, gap = res
         if not np.isfinite(m).all():
             _refuse_overflow()
         if not np.isfinite(Vv).all():
@@ -514,12 +528,12 @@ class HopfieldNetwork(_Base):
             return None
         if self._s != 1.0:
             Vv /= self._s
-        return Vv
+        return Vv, m, gap
 
     def _step(self, Q):
-        Vf = self._fused_step(Q)
-        if Vf is not None:
-            return self._post_argmax(Vf)
+        fused = self._fused_step(Q)
+        if fused is not None:
+            return self._post_argmax(fused[0])
         rows = self._scores(Q, defer=True)
         Vv = self.reg.map_products(rows, self.X)  # p never written out
         # the maxima the kernel left (all of them when there is none); overflow refused
@@ -530,6 +544,9 @@ class HopfieldNetwork(_Base):
         elif self._s != 1.0:
             Vv /= self._s
         return self._post_argmax(Vv)
+
+    def _final_p(self, Q):
+        return _map_bonus(self.reg, self._scores(Q))[0]
 
     # ---- public ----------------------------------------------------------------------
     def probabilities(self, q: ArrayLike) -> np.ndarray:

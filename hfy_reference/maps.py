@@ -314,9 +314,11 @@ STEP_BLOCK = 4096  # patterns per block of the softmax Hopfield step
 STEP_SCORES = 1 << 20  # scores per block (8 MiB): rows per block = STEP_SCORES // block
 
 
-def softmax_step(Qs: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""``(X^T softmax(X q), max_i x_i^T q)`` per row ``q`` of ``Qs``, blocked: the
-    scores are never formed as a whole.
+def softmax_step(Qs: np.ndarray, X: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""``(X^T softmax(X q), m, S)`` per row ``q`` of ``Qs``, with ``m = max_i x_i^T q``
+    and ``S = sum_i exp(x_i^T q - m)`` (in ``[1, N]``), blocked: the scores are never
+    formed as a whole.
 
     The patterns go in blocks of ``C = max(STEP_BLOCK, STEP_SCORES // B)`` (or all
     ``N``), the ``B`` rows of ``Qs`` in groups of ``STEP_SCORES // C``.  Per block, BLAS
@@ -364,11 +366,12 @@ def softmax_step(Qs: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]
                 np.matmul(W, Xb, out=Pr)
                 Vr += Pr
     ok = np.isfinite(m)
+    S = sh + sl
     if ok.all():
-        V /= (sh + sl)[:, None]
+        V /= S[:, None]
     else:
-        V[ok] /= (sh[ok] + sl[ok])[:, None]
-    return V, m
+        V[ok] /= S[ok][:, None]
+    return V, m, S
 
 
 def _dense_products(Vx, counts, cap, P, X):

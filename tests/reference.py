@@ -241,7 +241,8 @@ def loss_dalpha_fd(fn, omega, z, y, alpha, h=1e-15, dps=60):
 
 
 def softmax_products(Qs, X, exact_scores=True):
-    """``(X^T p, sum_i p_i |x_i|)`` per row to 50 digits, ``p`` the softmax of the exact
+    """``(X^T p, sum_i p_i |x_i|, sum_i exp(z_i - max z))`` per row to 50 digits, ``p``
+    the softmax of the exact
     scores ``Qs X^T`` (rationals).  ``exact_scores``: the inputs are dyadic and small,
     and the float64 scores ``Z`` returned are checked to be exact."""
     Z = Qs @ X.T
@@ -258,7 +259,7 @@ def softmax_products(Qs, X, exact_scores=True):
             out.append(([mp.fsum(wi * xi for wi, xi in zip(w, X[:, j], strict=True)) / S
                          for j in range(X.shape[1])],
                         [mp.fsum(wi * abs(xi) for wi, xi in zip(w, X[:, j], strict=True)) / S
-                         for j in range(X.shape[1])]))
+                         for j in range(X.shape[1])], S))
     return Z, out
 
 

@@ -865,7 +865,7 @@ def test_softmax_step_within_the_bound_of_its_blocked_sums(monkeypatch, N, B, sc
     rng = np.random.default_rng(N + B)
     Qs, X = R.dyadic_step_case(rng, N, B, scale, offset)
     Qs0, X0 = Qs.copy(), X.copy()
-    V, m = M.softmax_step(Qs, X)
+    V, m, S = M.softmax_step(Qs, X)
     assert np.array_equal(Qs, Qs0) and np.array_equal(X, X0)  # inputs left alone
     Z, ref = R.softmax_products(Qs, X)
     assert np.array_equal(m, Z.max(axis=1))
@@ -873,9 +873,12 @@ def test_softmax_step_within_the_bound_of_its_blocked_sums(monkeypatch, N, B, sc
     K = 16 + 2 * (N // 16 + 1) + 8
     gamma = K * eps / (1 - K * eps)
     for r in range(B):
-        exact, size = ref[r]
+        exact, size, S_exact = ref[r]
         for j in range(3):
             assert abs(V[r, j] - exact[j]) <= gamma * size[j], (r, j)
+        # the sum of the weights: each within 1 ulp, the lanes' TwoSum, two roundings
+        # per rescale
+        assert abs(S[r] - S_exact) <= (3 + 2 * (N // 16 + 1)) * eps * S_exact
 
 
 @pytest.mark.parametrize("beta", [0.1, 1.0, 10.0, 100.0])
@@ -890,7 +893,7 @@ def test_softmax_step_on_rounded_scores(monkeypatch, beta):
     N, D = 700, 5
     X = rng.standard_normal((N, D))
     Qs = beta * rng.standard_normal((3, D))
-    V, _ = M.softmax_step(Qs, X)
+    V = M.softmax_step(Qs, X)[0]
     _, ref = R.softmax_products(Qs, X, exact_scores=False)
 
     def gamma(k):
@@ -899,7 +902,7 @@ def test_softmax_step_on_rounded_scores(monkeypatch, beta):
     K_ = 16 + 2 * (N // 16 + 1) + 8
     for r in range(3):
         dz = gamma(D) * float(np.max(np.abs(X) @ np.abs(Qs[r])))
-        exact, size = ref[r]
+        exact, size, _ = ref[r]
         for j in range(D):
             assert abs(V[r, j] - exact[j]) <= (gamma(K_) + 2.01 * dz) * size[j], (r, j)
 
@@ -974,5 +977,15 @@ def test_softmax_step_is_retrieves_update_and_the_modern_hopfield_update(reg):
     tol = 2 * K_ * EPS / (1 - K_ * EPS) * (P @ np.abs(X))
     assert np.all(np.abs(step - P @ X) <= tol)
     _assert_retrieve_takes_the_steps(net, Q)
+    # its energies are energy()'s (both from the blocked pass: G = log(N / S)), its p is
+    # probabilities() of the final state (formed once, at the end)
+    r1 = net.retrieve(Q[1], max_iter=4, tol=1e-9, record_path=True)
+    for t in range(r1.n_steps + 1):
+        assert r1.energies[t] == net.energy(r1.path[t])
+    assert np.array_equal(r1.p, net.probabilities(r1.q))
+    for t in range(r1.n_steps):  # the energy descends
+        assert r1.energies[t + 1] <= r1.energies[t] + _energy_tol(net, r1.path[t])
+    res = net.retrieve(Q, max_iter=4)
+    np.testing.assert_array_equal(res.p, net.probabilities(res.q))
     # one row alone: longer blocks (fewer rows), the same update up to that rounding
     assert np.all(np.abs(net.step(Q[2]) - step[2]) <= tol[2])
