@@ -329,7 +329,7 @@ class HopfieldNetwork(_Base):
     ``G = <m - z, p> + (Ω(p) - Ω(u)) + (b - bonus) >= 0`` summed from non-negative parts
     (Bregman terms for ``Ω(p) - Ω(u)``; softmax: ``G = -log mean exp(z - m)``, as
     ``log(N / S)`` from the step's sum, or where ``G < 1/2`` as ``-log1p(-D)``,
-    ``D = mean(-expm1(z - m))``, from the scores), so no two terms of size ``1/beta``
+    ``D = mean(-expm1(z - m))`` summed in the same pass), so no two terms of size ``1/beta``
     cancel: measured, the softmax energy is within 1e-14 (relative) of a high-precision
     reference for beta from 1 to 1e-300, and every map keeps ``E >= E_L >= 0`` there
     (``docs/accuracy.md``).  The pairwise bonus of sequential k-subsets,
@@ -485,7 +485,7 @@ class HopfieldNetwork(_Base):
         return Vv, gap
 
     def _energy_step(self, Q, want_step):
-        fused = self._fused_step(Q)  # the same steps as step(); no p (None)
+        fused = self._fused_step(Q, True)  # the same steps as step(); no p (None)
         if fused is not None:
             Vv, m, gap = fused
             bs = self.beta * self._s
@@ -511,12 +511,12 @@ class HopfieldNetwork(_Base):
                 f"{exc} (the retrieved vector X^T p of the HopfieldNetwork step)"
             ) from None
 
-    def _fused_step(self, Q):
-        """``(X^T y_hat(beta X q) / s, max z, gap)`` per row by
+    def _fused_step(self, Q, gap):
+        """``(X^T y_hat(beta X q) / s, max z, gap or None)`` per row by
         :meth:`Regularizer.step_products` (``None`` when the map has no such route, or
         when its sums overflowed); scores that overflowed are refused."""
         with np.errstate(over="ignore", invalid="ignore"):
-            res = self.reg.step_products(self.beta * Q, self.X)
+            res = self.reg.step_products(self.beta * Q, self.X, gap)
         if res is None:
             return None
         Vv, m, gap = res
@@ -531,7 +531,7 @@ class HopfieldNetwork(_Base):
         return Vv, m, gap
 
     def _step(self, Q):
-        fused = self._fused_step(Q)
+        fused = self._fused_step(Q, False)
         if fused is not None:
             return self._post_argmax(fused[0])
         rows = self._scores(Q, defer=True)

@@ -314,11 +314,12 @@ STEP_BLOCK = 4096  # patterns per block of the softmax Hopfield step
 STEP_SCORES = 1 << 20  # scores per block (8 MiB): rows per block = STEP_SCORES // block
 
 
-def softmax_step(Qs: np.ndarray, X: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""``(X^T softmax(X q), m, S)`` per row ``q`` of ``Qs``, with ``m = max_i x_i^T q``
-    and ``S = sum_i exp(x_i^T q - m)`` (in ``[1, N]``), blocked: the scores are never
-    formed as a whole.
+def softmax_step(Qs: np.ndarray, X: np.ndarray, want_d: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    r"""``(X^T softmax(X q), m, S, D)`` per row ``q`` of ``Qs``, with
+    ``m = max_i x_i^T q``, ``S = sum_i exp(x_i^T q - m)`` (in ``[1, N]``) and, with
+    ``want_d``, ``D = sum_i -expm1(x_i^T q - m) = N - S`` without the cancellation
+    (else ``None``); blocked: the scores are never formed as a whole.
 
     The patterns go in blocks of ``C = max(STEP_BLOCK, STEP_SCORES // B)`` (or all
     ``N``), the ``B`` rows of ``Qs`` in groups of ``STEP_SCORES // C``.  Per block, BLAS
@@ -351,6 +352,7 @@ def softmax_step(Qs: np.ndarray, X: np.ndarray
     sl = np.zeros(B)
     buf = np.empty(min(B, R) * C)
     part = np.empty((min(B, R), D))
+    Dm = np.zeros(B if want_d else 0)
     with np.errstate(over="ignore", invalid="ignore"):
         for r0 in range(0, B, R):
             r1 = min(B, r0 + R)
@@ -361,7 +363,8 @@ def softmax_step(Qs: np.ndarray, X: np.ndarray
                 Xb = X[c0:c1]
                 W = buf[:(r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)
                 np.matmul(Q, Xb.T, out=W)
-                k.softmax_step_block(W, m[r0:r1], sh[r0:r1], sl[r0:r1], Vr)
+                k.softmax_step_block(W, m[r0:r1], sh[r0:r1], sl[r0:r1], Vr,
+                                     Dm[r0:r1] if want_d else Dm, c0)
                 Pr = part[:r1 - r0]
                 np.matmul(W, Xb, out=Pr)
                 Vr += Pr
@@ -371,7 +374,7 @@ def softmax_step(Qs: np.ndarray, X: np.ndarray
         V /= S[:, None]
     else:
         V[ok] /= S[ok][:, None]
-    return V, m, S
+    return V, m, S, (Dm if want_d else None)
 
 
 def _dense_products(Vx, counts, cap, P, X):

@@ -223,18 +223,19 @@ class Regularizer:
         """
         return None
 
-    def step_products(self, Qs: np.ndarray, X: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    def step_products(self, Qs: np.ndarray, X: np.ndarray, gap: bool = True
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
         r"""``(X^T y_hat(z), max z, gap)`` per row ``q`` of ``Qs``, ``z = X q``, computed
         from the queries without forming the scores as a whole (the Hopfield update and
         energy: ``Qs`` is ``beta Q``), or ``None`` when the map has no such route (the
         default: the caller forms the scores, then :meth:`map_products` or ``y_hat``,
         and :meth:`energy_gap`).
 
-        ``gap`` is :meth:`energy_gap`'s ``k max z + H(u) + b - Omega*(z) >= 0``, bonus
-        included.  Softmax takes this route (:func:`hfy_reference.maps.softmax_step`):
-        its ``p`` has no zeros to skip, so the scores, the weights and the second
-        product go block by block through the cache.  A row maximum that is NaN or
+        ``gap`` (``None`` when not asked for) is :meth:`energy_gap`'s
+        ``k max z + H(u) + b - Omega*(z) >= 0``, bonus included.  Softmax takes this
+        route (:func:`hfy_reference.maps.softmax_step`): its ``p`` has no zeros to skip,
+        so the scores, the weights and the second product go block by block through the
+        cache.  A row maximum that is NaN or
         ``+inf`` marks a row for the caller to refuse.
         """
         return None
@@ -363,21 +364,18 @@ class Shannon(Regularizer):
     def _map(self, rows):
         return M.softmax_rows(rows)
 
-    def step_products(self, Qs, X):
+    def step_products(self, Qs, X, gap=True):
         # the gap -log(mean exp(z - m)) = log(N / S) from the step's S = sum exp(z - m);
-        # where it is below 1/2 (p near u) that cancels, and -log1p(-D) with
-        # D = mean(-expm1(z - m)) from those rows' scores keeps its relative accuracy,
-        # as in energy_gap; there also the bound mean(m - z) (Jensen) is kept
-        V, m, S = M.softmax_step(Qs, X)
+        # where it is below 1/2 (p near u) that cancels, and -log1p(-D / N) with the
+        # step's D = sum -expm1(z - m) keeps its relative accuracy (as in energy_gap)
+        V, m, S, Dsum = M.softmax_step(Qs, X, gap)
+        if not gap:
+            return V, m, None
         N = X.shape[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             G = np.maximum(np.log(N / S), 0.0)
-        near = np.flatnonzero(np.isfinite(m) & (G < 0.5))
-        if near.size:
-            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-                T = np.maximum(m[near, None] - Qs[near] @ X.T, 0.0)
-                D = np.mean(-np.expm1(-T), axis=1)
-            G[near] = np.minimum(-np.log1p(-D), np.mean(T, axis=1))
+            near = G < 0.5
+            G[near] = -np.log1p(-np.minimum(Dsum[near] / N, 1.0))
         return V, m, G
 
     def _omega(self, P):
@@ -529,8 +527,8 @@ class Tsallis(Regularizer):
     def _map(self, rows):
         return M.entmax_rows(rows, self.alpha)
 
-    def step_products(self, Qs, X):
-        return _SHANNON.step_products(Qs, X) if self.alpha == 1.0 else None
+    def step_products(self, Qs, X, gap=True):
+        return _SHANNON.step_products(Qs, X, gap) if self.alpha == 1.0 else None
 
     def map_products(self, rows, X):
         a = self.alpha

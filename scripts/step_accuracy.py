@@ -62,7 +62,7 @@ def campaign(minutes, seed):
             Qs[:, 0] = 10.0 ** rng.uniform(0, 6) * rng.choice([-1.0, 1.0])
         if rng.random() < 0.3:  # rising scores: the maximum grows block by block
             X = X[np.argsort(X @ Qs[0], kind="stable")]
-        V, m, S = M.softmax_step(Qs, X)
+        V, m, S, _ = M.softmax_step(Qs, X)
         rows = rng.choice(B, size=min(B, 3), replace=False)
         _, ref = R.softmax_products(Qs[rows], X, exact_scores=False)
         C = min(N, max(M.STEP_BLOCK, M.STEP_SCORES // B))

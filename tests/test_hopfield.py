@@ -865,8 +865,12 @@ def test_softmax_step_within_the_bound_of_its_blocked_sums(monkeypatch, N, B, sc
     rng = np.random.default_rng(N + B)
     Qs, X = R.dyadic_step_case(rng, N, B, scale, offset)
     Qs0, X0 = Qs.copy(), X.copy()
-    V, m, S = M.softmax_step(Qs, X)
+    V, m, S, Dsum = M.softmax_step(Qs, X, want_d=True)
     assert np.array_equal(Qs, Qs0) and np.array_equal(X, X0)  # inputs left alone
+    # the energy's D changes no bit of the step
+    V2, m2, S2, none = M.softmax_step(Qs, X)
+    assert none is None
+    assert np.array_equal(V, V2) and np.array_equal(m, m2) and np.array_equal(S, S2)
     Z, ref = R.softmax_products(Qs, X)
     assert np.array_equal(m, Z.max(axis=1))
     eps = 2.0**-52
@@ -877,8 +881,11 @@ def test_softmax_step_within_the_bound_of_its_blocked_sums(monkeypatch, N, B, sc
         for j in range(3):
             assert abs(V[r, j] - exact[j]) <= gamma * size[j], (r, j)
         # the sum of the weights: each within 1 ulp, the lanes' TwoSum, two roundings
-        # per rescale
-        assert abs(S[r] - S_exact) <= (3 + 2 * (N // 16 + 1)) * eps * S_exact
+        # per rescale; D = N - S without the cancellation: each term within 2 ulp
+        nb = N // 16 + 1
+        assert abs(S[r] - S_exact) <= (3 + 2 * nb) * eps * S_exact
+        D_exact = N - S_exact
+        assert abs(Dsum[r] - D_exact) <= (4 + 3 * nb) * eps * D_exact
 
 
 @pytest.mark.parametrize("beta", [0.1, 1.0, 10.0, 100.0])
@@ -918,10 +925,12 @@ def test_softmax_step_weights_are_the_exact_exp_within_one_ulp():
     for off in (0.0, 3.3, -1e5, 1e15, 1e300):
         z = off - np.sort(rng.uniform(0.0, 760.0, 2000)) * (1 + abs(off) * 1e-16)
         z[0] = off
+        if off < 1e15:  # scores just below the maximum: -expm1 of tiny differences
+            z[1:60] = off - np.logspace(-12, -0.2, 59)
         W = z[None, :].copy()
         m = np.array([-np.inf])
-        sh, sl, V = np.zeros(1), np.zeros(1), np.zeros((1, 2))
-        K.softmax_step_block(W, m, sh, sl, V)
+        sh, sl, V, Dsum = np.zeros(1), np.zeros(1), np.zeros((1, 2)), np.zeros(1)
+        K.softmax_step_block(W, m, sh, sl, V, Dsum, 0)
         assert m[0] == z.max()
         with mpmath.workdps(60):
             mm = mpmath.mpf(z.max())
@@ -933,6 +942,9 @@ def test_softmax_step_weights_are_the_exact_exp_within_one_ulp():
                     assert abs(w - e) <= 2.0**-1074, (w, e)
             total = mpmath.fsum(mpmath.mpf(w) for w in W[0])
             assert abs(sh[0] + sl[0] - total) <= 2 * 2.0**-52 * total
+            # D = sum -expm1(z - m), each term within 2 ulp, the sum's TwoSum lanes
+            d_exact = mpmath.fsum(-mpmath.expm1(mpmath.mpf(zi) - mm) for zi in z)
+            assert abs(Dsum[0] - d_exact) <= 3 * 2.0**-52 * d_exact
 
 
 def test_softmax_step_refuses_overflow_and_skips_minus_inf_scores():
@@ -942,13 +954,18 @@ def test_softmax_step_refuses_overflow_and_skips_minus_inf_scores():
     sh = np.array([0.0, 0.0, 0.0, 2.0])
     sl = np.zeros(4)
     V = np.ones((4, 2))
-    K.softmax_step_block(W, m, sh, sl, V)
+    Dsum = np.array([0.0, 0.0, 5.0, 1.0])  # row 3: 4 scores before, D = 1 for m = 0.25
+    K.softmax_step_block(W, m, sh, sl, V, Dsum, 4)
     assert np.isnan(m[0]) and np.isnan(m[1])  # refused: no weights
     assert np.all(W[:3] == 0.0) and m[2] == -np.inf and sh[2] == 0.0
     # row 3: the maximum grew from 0.25 to 0.5; the sum and V rescaled by exp(-0.25)
     assert m[3] == 0.5 and W[3, 1] == 1.0 and W[3, 0] == 0.0 == W[3, 2]
     assert sh[3] + sl[3] == pytest.approx(1.0 + 2.0 * math.exp(-0.25), rel=4e-16)
     assert V[3] == pytest.approx([math.exp(-0.25)] * 2, rel=2e-16)
+    # D: -inf scores count 1 each; row 3's D rescaled to 4 (1 - c) + c D, then + 2
+    c = math.exp(-0.25)
+    assert Dsum[2] == 8.0
+    assert Dsum[3] == pytest.approx(4 * (1 - c) + c * 1.0 + 2.0, rel=4e-16)
     # the network refuses scores that overflow, before and after beta
     for reg in (Shannon(), Tsallis(1.0)):
         # patterns near the float64 limit: the blocked sum sum_i w_i x_i overflows (it

@@ -1729,8 +1729,45 @@ def _weights_sum(z, m, acc, err):
     return _lanes_sum(acc, err, L)
 
 
+_K0_BITS = 1087 << 52  # the bits of 2**(k + 64) for k = 0 (_exp_core)
+
+
 @njit(cache=True)
-def softmax_step_block(W, m, sh, sl, V):
+def _one_minus(s, sl, kb, w):
+    """``-expm1(z - m) = 1 - w`` from ``_exp_core``'s ``(s, sl, kb)`` and the weight
+    ``w``: for ``k = 0`` (``|z - m| < ln2/2``) ``(1 - s) - sl`` (``1 - s`` exact by
+    Sterbenz, ``sl`` the rounding error of ``s``: no cancellation), else ``1 - w``
+    (at least 0.29)."""
+    return ((1.0 - s) - sl) if kb == _K0_BITS else 1.0 - w
+
+
+@njit(cache=True)
+def _weights_sum_d(z, m, acc, err, e1):
+    """``_weights_sum`` (the same weights and sum, bit for bit) and also
+    ``D = sum_j -expm1(z_j - m)`` (each term within a few ulp; ``e1`` scratch of
+    ``len(z)``), as ``(sh, sl, D)``."""
+    n = z.shape[0]
+    for j in range(n):
+        s, sl, kb = _exp_core(z[j], m)
+        w = (s * _bits_f64(kb)) * _TWO_M64
+        z[j] = w
+        e1[j] = _one_minus(s, sl, kb, w)
+    L = min(n, _SM_LANES)
+    acc[:L] = 0.0
+    err[:L] = 0.0
+    for j0 in range(0, n, _SM_LANES):
+        _lanes_add(z[j0:min(j0 + _SM_LANES, n)], acc, err)
+    h, lo = _lanes_sum(acc, err, L)
+    acc[:L] = 0.0
+    err[:L] = 0.0
+    for j0 in range(0, n, _SM_LANES):
+        _lanes_add(e1[j0:min(j0 + _SM_LANES, n)], acc, err)
+    dh, dl = _lanes_sum(acc, err, L)
+    return h, lo, dh + dl
+
+
+@njit(cache=True)
+def softmax_step_block(W, m, sh, sl, V, D, n0):
     """One block of patterns of the softmax Hopfield step (one thread, rows in order).
 
     On entry ``W[r]`` holds the scores of row ``r`` against the block's patterns; on
@@ -1738,12 +1775,19 @@ def softmax_step_block(W, m, sh, sl, V):
     maximum ``m[r]``, for the caller to add ``W X_block`` to ``V``.  ``(sh + sl)[r]``
     is the running sum of the weights and ``V[r]`` the weighted sum of patterns so far:
     when the maximum grows from ``m0`` to ``m1`` both are multiplied by
-    ``exp(m0 - m1)`` (an exact shift, as for every weight).  ``m[r] = -inf``: no
+    ``c = exp(m0 - m1)`` (an exact shift, as for every weight).  ``m[r] = -inf``: no
     finite score yet; ``m[r] = NaN``: the row holds a NaN or ``+inf`` score, left with
     zero weights for the caller to refuse.
+
+    ``D`` of length ``len(W)`` (else length 0: not computed): the running
+    ``D[r] = sum_j -expm1(z_j - m[r])`` over the ``n0`` scores before this block and
+    this block's, for the energy near the uniform distribution; when the maximum grows
+    it becomes ``n0 (1 - c) + c D[r]`` (two non-negative terms: no cancellation).
     """
     acc = np.empty(_SM_LANES)
     err = np.empty(_SM_LANES)
+    want_d = D.shape[0] > 0
+    e1 = np.empty(W.shape[1] if want_d else 0)
     for r in range(W.shape[0]):
         z = W[r]
         mr = m[r]
@@ -1754,17 +1798,25 @@ def softmax_step_block(W, m, sh, sl, V):
             continue
         if mb > mr:
             if mr > -np.inf:
-                s, _, kb = _exp_core(mr, mb)
+                s, slo, kb = _exp_core(mr, mb)
                 sc = (s * _bits_f64(kb)) * _TWO_M64
                 sh[r], sl[r] = fast_two_sum(sh[r] * sc, sl[r] * sc)
                 for d in range(V.shape[1]):
                     V[r, d] *= sc
+                if want_d:
+                    D[r] = n0 * _one_minus(s, slo, kb, sc) + sc * D[r]
             m[r] = mb
             mr = mb
         if mr == -np.inf:  # every score so far is -inf: no weight
             z[:] = 0.0
+            if want_d:
+                D[r] += z.shape[0]
             continue
-        h, lo = _weights_sum(z, mr, acc, err)
+        if want_d:
+            h, lo, dsum = _weights_sum_d(z, mr, acc, err, e1)
+            D[r] += dsum
+        else:
+            h, lo = _weights_sum(z, mr, acc, err)
         sh[r], sl[r] = dd_add(sh[r], sl[r], h, lo)
 
 
