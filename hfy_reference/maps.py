@@ -368,12 +368,8 @@ def softmax_step(Qs: np.ndarray, X: np.ndarray, want_d: bool = False
                 Pr = part[:r1 - r0]
                 np.matmul(W, Xb, out=Pr)
                 Vr += Pr
-    ok = np.isfinite(m)
     S = sh + sl
-    if ok.all():
-        V /= S[:, None]
-    else:
-        V[ok] /= S[ok][:, None]
+    V /= np.where(np.isfinite(m), S, 1.0)[:, None]  # (refused rows: S = 0)
     return V, m, S, (Dm if want_d else None)
 
 

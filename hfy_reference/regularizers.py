@@ -235,8 +235,8 @@ class Regularizer:
         ``k max z + H(u) + b - Omega*(z) >= 0``, bonus included.  Softmax takes this
         route (:func:`hfy_reference.maps.softmax_step`): its ``p`` has no zeros to skip,
         so the scores, the weights and the second product go block by block through the
-        cache.  A row maximum that is NaN or
-        ``+inf`` marks a row for the caller to refuse.
+        cache.  A row maximum that is NaN or ``+inf`` marks a row for the caller to
+        refuse.
         """
         return None
 
@@ -375,7 +375,7 @@ class Shannon(Regularizer):
         with np.errstate(divide="ignore", invalid="ignore"):
             G = np.maximum(np.log(N / S), 0.0)
             near = G < 0.5
-            G[near] = -np.log1p(-np.minimum(Dsum[near] / N, 1.0))
+            G[near] = -np.log1p(-Dsum[near] / N)  # (D <= N - 1: the maximum's term is 0)
         return V, m, G
 
     def _omega(self, P):

@@ -825,6 +825,14 @@ def test_map_products_equals_the_map_then_the_support_sum(reg, B, N):
     np.testing.assert_allclose(got, P @ X, rtol=1e-12, atol=1e-12)
 
 
+def _net_and_queries(reg, N):
+    """A network of ``N`` normal patterns in 4 dimensions (beta = 3) and 5 normal
+    queries."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((N, 4))
+    return HopfieldNetwork(X, reg, 3.0), X, rng.standard_normal((5, 4))
+
+
 def _assert_retrieve_takes_the_steps(net, Q):
     """``retrieve``'s iterates (its energy path forms ``p``) are ``step``'s, bit for bit."""
     res = net.retrieve(Q, max_iter=3, record_path=True)
@@ -834,10 +842,7 @@ def _assert_retrieve_takes_the_steps(net, Q):
 
 @pytest.mark.parametrize("reg", _FUSED, ids=repr)
 def test_step_equals_the_support_sum_of_probabilities_and_refuses_overflow(reg):
-    rng = np.random.default_rng(3)
-    X = rng.standard_normal((300, 4))
-    Q = rng.standard_normal((5, 4))
-    net = HopfieldNetwork(X, reg, 3.0)
+    net, X, Q = _net_and_queries(reg, 300)
     P = net.probabilities(Q)
     np.testing.assert_array_equal(net.step(Q), _step_products(P, X))
     _assert_retrieve_takes_the_steps(net, Q)
@@ -858,8 +863,9 @@ def test_softmax_step_within_the_bound_of_its_blocked_sums(monkeypatch, N, B, sc
     worst-case bound of the blocked computation, ``gamma_K sum_i p_i |x_ij|`` with
     ``gamma_K = K eps / (1 - K eps)``, ``K = 16 + 2 (N/16 + 1) + 8`` (the sums within a
     block, the sum over the blocks, one rounding per rescale, the weights, ``S`` and
-    the quotient).  Measured (``docs/accuracy.md``): at most 3 ``eps sum_i p_i |x_ij|``,
-    as BLAS's ``P @ X`` with the map's correctly rounded ``P`` (2.9)."""
+    the quotient).  Measured (``docs/accuracy.md``, blocks of 64): at most 3.00
+    ``eps sum_i p_i |x_ij|``, as BLAS's ``P @ X`` with the map's correctly rounded ``P``
+    (also 3.00)."""
     monkeypatch.setattr(M, "STEP_BLOCK", 16)
     monkeypatch.setattr(M, "STEP_SCORES", 32)
     rng = np.random.default_rng(N + B)
@@ -868,8 +874,8 @@ def test_softmax_step_within_the_bound_of_its_blocked_sums(monkeypatch, N, B, sc
     V, m, S, Dsum = M.softmax_step(Qs, X, want_d=True)
     assert np.array_equal(Qs, Qs0) and np.array_equal(X, X0)  # inputs left alone
     # the energy's D changes no bit of the step
-    V2, m2, S2, none = M.softmax_step(Qs, X)
-    assert none is None
+    V2, m2, S2, no_d = M.softmax_step(Qs, X)
+    assert no_d is None
     assert np.array_equal(V, V2) and np.array_equal(m, m2) and np.array_equal(S, S2)
     Z, ref = R.softmax_products(Qs, X)
     assert np.array_equal(m, Z.max(axis=1))
@@ -982,10 +988,7 @@ def test_softmax_step_refuses_overflow_and_skips_minus_inf_scores():
 
 @pytest.mark.parametrize("reg", [Shannon(), Tsallis(1.0)], ids=repr)
 def test_softmax_step_is_retrieves_update_and_the_modern_hopfield_update(reg):
-    rng = np.random.default_rng(3)
-    X = rng.standard_normal((5000, 4))
-    Q = rng.standard_normal((5, 4))
-    net = HopfieldNetwork(X, reg, 3.0)
+    net, X, Q = _net_and_queries(reg, 5000)
     step = net.step(Q)
     P = net.probabilities(Q)
     # the blocked step and BLAS's X^T p are each within gamma_K sum_i p_i |x_ij| of the

@@ -1711,29 +1711,36 @@ def _lanes_add(h, acc, err):
 
 
 @njit(cache=True)
-def _weights_sum(z, m, acc, err):
-    """``z_j <- exp(z_j - m)`` in place (``z_j - m`` taken exactly, ``_exp_core``; one
-    rounding of ``s 2**k``: within 1 ulp, 0 below ``exp(-750)``) and their sum
-    ``(sh, sl)`` in ``_SM_LANES`` TwoSum lanes.  Two loops, each vectorized: the exp
-    map over the row, then the lanes (fused into one loop, the lane accumulators keep
-    LLVM from vectorizing it)."""
-    n = z.shape[0]
-    for j in range(n):
-        s, _, kb = _exp_core(z[j], m)
-        z[j] = (s * _bits_f64(kb)) * _TWO_M64
+def _lanes_total(x, acc, err):
+    """``sum_j x_j`` as ``(sh, sl)``: ``x`` into ``_SM_LANES`` TwoSum lanes
+    (``_lanes_add``, a vectorized loop), then the lanes pairwise (``_lanes_sum``)."""
+    n = x.shape[0]
     L = min(n, _SM_LANES)
     acc[:L] = 0.0
     err[:L] = 0.0
     for j0 in range(0, n, _SM_LANES):
-        _lanes_add(z[j0:min(j0 + _SM_LANES, n)], acc, err)
+        _lanes_add(x[j0:min(j0 + _SM_LANES, n)], acc, err)
     return _lanes_sum(acc, err, L)
+
+
+@njit(cache=True)
+def _weights_sum(z, m, acc, err):
+    """``z_j <- exp(z_j - m)`` in place (``z_j - m`` taken exactly, ``_exp_core``; one
+    rounding of ``s 2**k``: within 1 ulp, 0 below ``exp(-750)``) and their sum
+    ``(sh, sl)`` (``_lanes_total``).  Two loops, each vectorized: the exp map over the
+    row, then the lanes (fused into one loop, the lane accumulators keep LLVM from
+    vectorizing it)."""
+    for j in range(z.shape[0]):
+        s, _, kb = _exp_core(z[j], m)
+        z[j] = (s * _bits_f64(kb)) * _TWO_M64
+    return _lanes_total(z, acc, err)
 
 
 _K0_BITS = 1087 << 52  # the bits of 2**(k + 64) for k = 0 (_exp_core)
 
 
 @njit(cache=True)
-def _one_minus(s, sl, kb, w):
+def _neg_expm1(s, sl, kb, w):
     """``-expm1(z - m) = 1 - w`` from ``_exp_core``'s ``(s, sl, kb)`` and the weight
     ``w``: for ``k = 0`` (``|z - m| < ln2/2``) ``(1 - s) - sl`` (``1 - s`` exact by
     Sterbenz, ``sl`` the rounding error of ``s``: no cancellation), else ``1 - w``
@@ -1744,25 +1751,16 @@ def _one_minus(s, sl, kb, w):
 @njit(cache=True)
 def _weights_sum_d(z, m, acc, err, e1):
     """``_weights_sum`` (the same weights and sum, bit for bit) and also
-    ``D = sum_j -expm1(z_j - m)`` (each term within a few ulp; ``e1`` scratch of
+    ``D = sum_j -expm1(z_j - m)`` (each term by ``_neg_expm1``; ``e1`` scratch of
     ``len(z)``), as ``(sh, sl, D)``."""
     n = z.shape[0]
     for j in range(n):
         s, sl, kb = _exp_core(z[j], m)
         w = (s * _bits_f64(kb)) * _TWO_M64
         z[j] = w
-        e1[j] = _one_minus(s, sl, kb, w)
-    L = min(n, _SM_LANES)
-    acc[:L] = 0.0
-    err[:L] = 0.0
-    for j0 in range(0, n, _SM_LANES):
-        _lanes_add(z[j0:min(j0 + _SM_LANES, n)], acc, err)
-    h, lo = _lanes_sum(acc, err, L)
-    acc[:L] = 0.0
-    err[:L] = 0.0
-    for j0 in range(0, n, _SM_LANES):
-        _lanes_add(e1[j0:min(j0 + _SM_LANES, n)], acc, err)
-    dh, dl = _lanes_sum(acc, err, L)
+        e1[j] = _neg_expm1(s, sl, kb, w)
+    h, lo = _lanes_total(z, acc, err)
+    dh, dl = _lanes_total(e1, acc, err)
     return h, lo, dh + dl
 
 
@@ -1804,7 +1802,7 @@ def softmax_step_block(W, m, sh, sl, V, D, n0):
                 for d in range(V.shape[1]):
                     V[r, d] *= sc
                 if want_d:
-                    D[r] = n0 * _one_minus(s, slo, kb, sc) + sc * D[r]
+                    D[r] = n0 * _neg_expm1(s, slo, kb, sc) + sc * D[r]
             m[r] = mb
             mr = mb
         if mr == -np.inf:  # every score so far is -inf: no weight
